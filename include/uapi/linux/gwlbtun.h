@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * gwlbtun: Azure Gateway Load Balancer tunnel device, generic netlink API.
+ *
+ * A gwlbtun device terminates the two VXLAN tunnels (External and Internal)
+ * that an Azure Gateway Load Balancer (GWLB) uses to hand traffic to a
+ * network virtual appliance, passes each inner packet through netfilter and
+ * sends it back to the GWLB it came from over the other tunnel.
+ *
+ * Devices are created and deleted with rtnetlink ("ip link add gwlb0 type
+ * gwlbtun"); a new device has no tunnels and reflects nothing. They are
+ * configured through the generic netlink family GWLBTUN_GENL_NAME, version
+ * GWLBTUN_GENL_VERSION. Every command that names a device takes
+ * GWLBTUN_A_IFINDEX or GWLBTUN_A_IFNAME, resolved in the caller's network
+ * namespace. Commands that change state need CAP_NET_ADMIN over the user
+ * namespace owning that network namespace.
+ *
+ * GWLBTUN_CMD_GET_DEVICE
+ *	do: the configuration of one device; dump: of every gwlbtun device in
+ *	the caller's netns. The reply carries GWLBTUN_A_IFINDEX,
+ *	GWLBTUN_A_IFNAME, GWLBTUN_A_EXTERNAL and GWLBTUN_A_INTERNAL (only while
+ *	configured), GWLBTUN_A_PEERS, GWLBTUN_A_PEERS_ANY, GWLBTUN_A_TTL,
+ *	GWLBTUN_A_UDP_CSUM, GWLBTUN_A_NF_HOOKS, GWLBTUN_A_MARK_EXTERNAL,
+ *	GWLBTUN_A_MARK_INTERNAL and GWLBTUN_A_MARK_MASK.
+ *
+ * GWLBTUN_CMD_SET_DEVICE
+ *	Changes the attributes present and keeps the others. GWLBTUN_A_EXTERNAL
+ *	and GWLBTUN_A_INTERNAL must both end up set (or both absent on an
+ *	unconfigured device), with two different UDP ports. GWLBTUN_A_PEERS, when
+ *	present, replaces the whole allow-list (an empty nest clears it). The
+ *	change is applied atomically: a packet is handled entirely under the old
+ *	or entirely under the new configuration. A rejected request changes
+ *	nothing and says why in the extended ack. On success the new
+ *	configuration is announced to GWLBTUN_MCGRP_CONFIG as a
+ *	GWLBTUN_CMD_SET_DEVICE message shaped like a GET_DEVICE reply.
+ *
+ * GWLBTUN_CMD_GET_STATS
+ *	do: counters of one device; dump: of every device in the netns. The
+ *	reply carries GWLBTUN_A_IFINDEX, GWLBTUN_A_IFNAME and GWLBTUN_A_STATS.
+ *
+ * GWLBTUN_CMD_GET_NETNS_STATS
+ *	do, no device: packets that reached a gwlbtun UDP port of the caller's
+ *	netns but matched no device, in GWLBTUN_A_STATS (only the
+ *	GWLBTUN_STATS_A_DROPS nest is present).
+ *
+ * Demultiplexing: a packet belongs to the device whose tunnel has the
+ * packet's UDP destination port and VNI and whose allow-list holds the outer
+ * source address (or that accepts any source). Devices may share ports and
+ * VNIs as long as no two of them accept the same source on the same
+ * (port, VNI).
+ */
+#ifndef _UAPI_LINUX_GWLBTUN_H
+#define _UAPI_LINUX_GWLBTUN_H
+
+#define GWLBTUN_GENL_NAME	"gwlbtun"
+#define GWLBTUN_GENL_VERSION	1
+#define GWLBTUN_MCGRP_CONFIG	"config"
+
+/* The largest VXLAN network identifier (24 bits). */
+#define GWLBTUN_VNI_MAX		0xffffff
+/* The most GWLB addresses one device accepts. */
+#define GWLBTUN_PEERS_MAX	64
+
+enum gwlbtun_cmd {
+	GWLBTUN_CMD_UNSPEC,
+	GWLBTUN_CMD_GET_DEVICE,
+	GWLBTUN_CMD_SET_DEVICE,
+	GWLBTUN_CMD_GET_STATS,
+	GWLBTUN_CMD_GET_NETNS_STATS,
+	__GWLBTUN_CMD_MAX
+};
+#define GWLBTUN_CMD_MAX (__GWLBTUN_CMD_MAX - 1)
+
+/**
+ * enum gwlbtun_attr - top-level attributes
+ * @GWLBTUN_A_UNSPEC: unused
+ * @GWLBTUN_A_IFINDEX: u32, the device's interface index
+ * @GWLBTUN_A_IFNAME: string, the device's name (when no ifindex is given)
+ * @GWLBTUN_A_EXTERNAL: nest of &enum gwlbtun_tunnel_attr, the External
+ *	tunnel (arrives from the GWLB on it, leaves on the Internal one)
+ * @GWLBTUN_A_INTERNAL: nest of &enum gwlbtun_tunnel_attr, the Internal
+ *	tunnel (arrives on it, leaves on the External one)
+ * @GWLBTUN_A_PEERS: nest of &enum gwlbtun_peer_attr, the GWLB addresses
+ *	packets are accepted from and reflected to; on SET it replaces the list
+ * @GWLBTUN_A_PEERS_ANY: u8 0 or 1; 1 accepts packets from any source (each
+ *	is still reflected only to its own sender). Default 0.
+ * @GWLBTUN_A_TTL: u8, TTL / hop limit of the outer header; 0 (default) uses
+ *	the route's default, as the vxlan driver does
+ * @GWLBTUN_A_UDP_CSUM: u8 0 or 1, compute the outer UDP checksum over IPv4
+ *	(default 1); over IPv6 it is always computed
+ * @GWLBTUN_A_NF_HOOKS: u8 0 or 1, pass inner IPv4/IPv6 packets through the
+ *	netfilter PRE_ROUTING, FORWARD and POST_ROUTING hooks (default 1)
+ * @GWLBTUN_A_MARK_EXTERNAL: u32, bits (within GWLBTUN_A_MARK_MASK) set in
+ *	skb->mark of packets that arrived on the External tunnel
+ * @GWLBTUN_A_MARK_INTERNAL: u32, likewise for the Internal tunnel
+ * @GWLBTUN_A_MARK_MASK: u32, the bits of skb->mark the device owns; 0
+ *	(default) leaves the mark alone
+ * @GWLBTUN_A_STATS: nest of &enum gwlbtun_stats_attr, read only
+ * @GWLBTUN_A_PAD: padding for 64-bit attributes
+ */
+enum gwlbtun_attr {
+	GWLBTUN_A_UNSPEC,
+	GWLBTUN_A_IFINDEX,
+	GWLBTUN_A_IFNAME,
+	GWLBTUN_A_EXTERNAL,
+	GWLBTUN_A_INTERNAL,
+	GWLBTUN_A_PEERS,
+	GWLBTUN_A_PEERS_ANY,
+	GWLBTUN_A_TTL,
+	GWLBTUN_A_UDP_CSUM,
+	GWLBTUN_A_NF_HOOKS,
+	GWLBTUN_A_MARK_EXTERNAL,
+	GWLBTUN_A_MARK_INTERNAL,
+	GWLBTUN_A_MARK_MASK,
+	GWLBTUN_A_STATS,
+	GWLBTUN_A_PAD,
+	__GWLBTUN_A_MAX
+};
+#define GWLBTUN_A_MAX (__GWLBTUN_A_MAX - 1)
+
+/**
+ * enum gwlbtun_tunnel_attr - one tunnel, in GWLBTUN_A_EXTERNAL/INTERNAL
+ * @GWLBTUN_TUNNEL_A_UNSPEC: unused
+ * @GWLBTUN_TUNNEL_A_VNI: u32, VXLAN network identifier, 0..GWLBTUN_VNI_MAX
+ * @GWLBTUN_TUNNEL_A_PORT: u16 in host byte order, the UDP port, not 0
+ */
+enum gwlbtun_tunnel_attr {
+	GWLBTUN_TUNNEL_A_UNSPEC,
+	GWLBTUN_TUNNEL_A_VNI,
+	GWLBTUN_TUNNEL_A_PORT,
+	__GWLBTUN_TUNNEL_A_MAX
+};
+#define GWLBTUN_TUNNEL_A_MAX (__GWLBTUN_TUNNEL_A_MAX - 1)
+
+/**
+ * enum gwlbtun_peer_attr - one GWLB address, repeated in GWLBTUN_A_PEERS
+ * @GWLBTUN_PEER_A_UNSPEC: unused
+ * @GWLBTUN_PEER_A_IPV4: 4 bytes, an IPv4 address in network byte order
+ * @GWLBTUN_PEER_A_IPV6: 16 bytes, an IPv6 address
+ */
+enum gwlbtun_peer_attr {
+	GWLBTUN_PEER_A_UNSPEC,
+	GWLBTUN_PEER_A_IPV4,
+	GWLBTUN_PEER_A_IPV6,
+	__GWLBTUN_PEER_A_MAX
+};
+#define GWLBTUN_PEER_A_MAX (__GWLBTUN_PEER_A_MAX - 1)
+
+/**
+ * enum gwlbtun_stats_attr - counters, in GWLBTUN_A_STATS
+ * @GWLBTUN_STATS_A_UNSPEC: unused
+ * @GWLBTUN_STATS_A_EXTERNAL: nest of &enum gwlbtun_tunnel_stats_attr
+ * @GWLBTUN_STATS_A_INTERNAL: nest of &enum gwlbtun_tunnel_stats_attr
+ * @GWLBTUN_STATS_A_DROPS: nest of u64 counters, one per &enum gwlbtun_drop,
+ *	the attribute type being the reason's value
+ */
+enum gwlbtun_stats_attr {
+	GWLBTUN_STATS_A_UNSPEC,
+	GWLBTUN_STATS_A_EXTERNAL,
+	GWLBTUN_STATS_A_INTERNAL,
+	GWLBTUN_STATS_A_DROPS,
+	__GWLBTUN_STATS_A_MAX
+};
+#define GWLBTUN_STATS_A_MAX (__GWLBTUN_STATS_A_MAX - 1)
+
+/**
+ * enum gwlbtun_tunnel_stats_attr - per tunnel counters, all u64
+ * @GWLBTUN_TUNNEL_STATS_A_UNSPEC: unused
+ * @GWLBTUN_TUNNEL_STATS_A_RX_PACKETS: packets that arrived on the tunnel
+ *	and were accepted for processing
+ * @GWLBTUN_TUNNEL_STATS_A_RX_BYTES: their inner frame bytes
+ * @GWLBTUN_TUNNEL_STATS_A_TX_PACKETS: packets sent on the tunnel
+ * @GWLBTUN_TUNNEL_STATS_A_TX_BYTES: their inner frame bytes
+ * @GWLBTUN_TUNNEL_STATS_A_PAD: padding
+ */
+enum gwlbtun_tunnel_stats_attr {
+	GWLBTUN_TUNNEL_STATS_A_UNSPEC,
+	GWLBTUN_TUNNEL_STATS_A_RX_PACKETS,
+	GWLBTUN_TUNNEL_STATS_A_RX_BYTES,
+	GWLBTUN_TUNNEL_STATS_A_TX_PACKETS,
+	GWLBTUN_TUNNEL_STATS_A_TX_BYTES,
+	GWLBTUN_TUNNEL_STATS_A_PAD,
+	__GWLBTUN_TUNNEL_STATS_A_MAX
+};
+#define GWLBTUN_TUNNEL_STATS_A_MAX (__GWLBTUN_TUNNEL_STATS_A_MAX - 1)
+
+/**
+ * enum gwlbtun_drop - why a packet was dropped
+ * @GWLBTUN_DROP_NONE: unused
+ * @GWLBTUN_DROP_MALFORMED: truncated outer UDP/VXLAN header, VXLAN I flag
+ *	clear, inner frame shorter than an Ethernet header, or an inner IPv4 or
+ *	IPv6 header that fails the checks the IP stack makes
+ * @GWLBTUN_DROP_UNKNOWN_VNI: no tunnel has this UDP port and VNI
+ * @GWLBTUN_DROP_PEER_NOT_ALLOWED: the outer source is not on the allow-list
+ * @GWLBTUN_DROP_DEVICE_DOWN: the device is administratively down
+ * @GWLBTUN_DROP_NETFILTER: a netfilter rule dropped the inner packet
+ * @GWLBTUN_DROP_NO_ROUTE: no route back to the GWLB
+ * @GWLBTUN_DROP_TOO_BIG: the reflected packet exceeds the route's MTU
+ * @GWLBTUN_DROP_NOMEM: memory allocation failed
+ * @GWLBTUN_DROP_XMIT: the underlay refused the reflected packet
+ * @__GWLBTUN_DROP_MAX: number of reasons plus one
+ */
+enum gwlbtun_drop {
+	GWLBTUN_DROP_NONE,
+	GWLBTUN_DROP_MALFORMED,
+	GWLBTUN_DROP_UNKNOWN_VNI,
+	GWLBTUN_DROP_PEER_NOT_ALLOWED,
+	GWLBTUN_DROP_DEVICE_DOWN,
+	GWLBTUN_DROP_NETFILTER,
+	GWLBTUN_DROP_NO_ROUTE,
+	GWLBTUN_DROP_TOO_BIG,
+	GWLBTUN_DROP_NOMEM,
+	GWLBTUN_DROP_XMIT,
+	__GWLBTUN_DROP_MAX
+};
+#define GWLBTUN_DROP_MAX (__GWLBTUN_DROP_MAX - 1)
+
+#endif /* _UAPI_LINUX_GWLBTUN_H */
