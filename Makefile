@@ -1,8 +1,81 @@
 # SPDX-License-Identifier: GPL-2.0
-KDIR ?= $(if $(wildcard /lib/modules/$(shell uname -r)/build),/lib/modules/$(shell uname -r)/build,$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
-all: module
+#
+# gwlbtun: build the module and gwlbctl, test, install.
+#
+#   make               the module (against KDIR) and gwlbctl
+#   make deps          install every Debian package building, testing and the demo need
+#   make check         everything: W=1 build, sparse, checkpatch, KUnit, VM tests, DKMS
+#   make demo          the GWLB scenario end to end in a VM, printed as the seed's blog shows it
+#   make kunit | vmtest | style | sparse | bench
+#   make install       module into /lib/modules/$(KVER)/extra, gwlbctl and its man page
+#   make dkms-install  register, build and install the module with DKMS
+#   make clean
+
+VERSION := $(shell sed -n 's/^\#define GWLBTUN_VERSION[[:space:]]*"\(.*\)"/\1/p' module/gwlbtun.h)
+KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
+		echo /lib/modules/$$(uname -r)/build; \
+	else \
+		ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1; \
+	fi)
+KVER ?= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+PREFIX ?= /usr/local
+CHECKPATCH ?= $(firstword $(wildcard /var/cache/gwlbtun/linux-source-*/scripts/checkpatch.pl))
+SOURCES := $(wildcard module/*.c module/*.h kunit/*.c) include/uapi/linux/gwlbtun.h
+
+all: module gwlbctl
+
 module:
+	@test -n "$(KDIR)" || { echo "no kernel headers found: run 'make deps' or set KDIR" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+gwlbctl:
+	$(MAKE) -C scripts/gwlbctl
+
+deps:
+	scripts/deps.sh
+
+check:
+	@scripts/check.sh
+
+kunit:
+	kunit/run.sh
+
+vmtest: all
+	scripts/vmtest
+
+demo: all
+	scripts/vm/run --ko $(CURDIR)/gwlbtun.ko --timeout 300 -- scripts/demo.sh
+
+bench: all
+	scripts/bench.sh
+
+style:
+	@test -n "$(CHECKPATCH)" || { echo "no checkpatch.pl: run 'make kunit' once to extract the kernel tree" >&2; exit 1; }
+	perl $(CHECKPATCH) --no-tree --strict --terse -f $(SOURCES)
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
+	depmod -a $(KVER)
+	$(MAKE) -C scripts/gwlbctl install PREFIX=$(PREFIX)
+
+dkms-install:
+	rm -rf /usr/src/gwlbtun-$(VERSION)
+	mkdir -p /usr/src/gwlbtun-$(VERSION)
+	cp -r Kbuild Makefile dkms.conf module include /usr/src/gwlbtun-$(VERSION)/
+	dkms add gwlbtun/$(VERSION)
+	dkms build gwlbtun/$(VERSION) -k $(KVER)
+	dkms install gwlbtun/$(VERSION) -k $(KVER)
+
+dkms-uninstall:
+	dkms remove gwlbtun/$(VERSION) --all
+	rm -rf /usr/src/gwlbtun-$(VERSION)
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-.PHONY: all module clean
+	$(MAKE) -C scripts/gwlbctl clean
+
+.PHONY: all module gwlbctl deps check kunit vmtest demo bench style sparse \
+	install dkms-install dkms-uninstall clean

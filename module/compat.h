@@ -6,16 +6,15 @@
 #ifndef _GWLBTUN_COMPAT_H
 #define _GWLBTUN_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/netdevice.h>
 
-/* 6.12 turned NETIF_F_NETNS_LOCAL into dev->netns_local. */
+/* 6.12 turned the NETIF_F_NETNS_LOCAL feature into dev->netns_local. */
 static inline void gwlbtun_compat_set_netns_local(struct net_device *dev)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
-	dev->netns_local = true;
-#else
+#ifdef NETIF_F_NETNS_LOCAL
 	dev->features |= NETIF_F_NETNS_LOCAL;
+#else
+	dev->netns_local = true;
 #endif
 }
 

@@ -193,14 +193,16 @@ static int gwlbtun_config_conflicts(struct gwlbtun_net *gn,
 				    struct netlink_ext_ack *extack)
 {
 	const struct gwlbtun_demux *d, *o;
+	struct hlist_head *bucket;
 	unsigned int i;
 	int dir;
 
 	for (dir = 0; dir < GWLBTUN_NDIRS; dir++) {
 		for (i = 0; i < cfg->n_peers; i++) {
 			d = &cfg->peers[i].demux[dir];
-			hlist_for_each_entry(o, &gn->peer_hash[gwlbtun_hash(d->port, d->vni, d->peer)],
-					     node) {
+			bucket = &gn->peer_hash[gwlbtun_hash(d->port, d->vni,
+							     d->peer)];
+			hlist_for_each_entry(o, bucket, node) {
 				if (o->cfg->gd != cfg->gd && o->port == d->port &&
 				    o->vni == d->vni &&
 				    gwlbtun_addr_equal(o->peer, d->peer)) {
@@ -213,8 +215,8 @@ static int gwlbtun_config_conflicts(struct gwlbtun_net *gn,
 		if (!cfg->p.peers_any)
 			continue;
 		d = &cfg->any[dir];
-		hlist_for_each_entry(o, &gn->any_hash[gwlbtun_hash(d->port, d->vni, NULL)],
-				     node) {
+		bucket = &gn->any_hash[gwlbtun_hash(d->port, d->vni, NULL)];
+		hlist_for_each_entry(o, bucket, node) {
 			if (o->cfg->gd != cfg->gd && o->port == d->port &&
 			    o->vni == d->vni && o->cfg->p.peers_any) {
 				NL_SET_ERR_MSG(extack,

@@ -48,11 +48,11 @@ static struct gwlbtun_dev *gwlbtun_nl_dev(struct genl_info *info)
 	struct nlattr **attrs = info->attrs;
 	struct net_device *dev;
 
-	if (attrs[GWLBTUN_A_IFINDEX])
+	if (attrs[GWLBTUN_A_IFINDEX]) {
 		dev = __dev_get_by_index(net, nla_get_u32(attrs[GWLBTUN_A_IFINDEX]));
-	else if (attrs[GWLBTUN_A_IFNAME])
+	} else if (attrs[GWLBTUN_A_IFNAME]) {
 		dev = __dev_get_by_name(net, nla_data(attrs[GWLBTUN_A_IFNAME]));
-	else {
+	} else {
 		NL_SET_ERR_MSG(info->extack,
 			       "no device given (GWLBTUN_A_IFINDEX or GWLBTUN_A_IFNAME)");
 		return ERR_PTR(-EINVAL);

@@ -69,6 +69,7 @@ enum gwlbtun_cmd {
 	GWLBTUN_CMD_GET_NETNS_STATS,
 	__GWLBTUN_CMD_MAX
 };
+
 #define GWLBTUN_CMD_MAX (__GWLBTUN_CMD_MAX - 1)
 
 /**
@@ -116,6 +117,7 @@ enum gwlbtun_attr {
 	GWLBTUN_A_PAD,
 	__GWLBTUN_A_MAX
 };
+
 #define GWLBTUN_A_MAX (__GWLBTUN_A_MAX - 1)
 
 /**
@@ -130,6 +132,7 @@ enum gwlbtun_tunnel_attr {
 	GWLBTUN_TUNNEL_A_PORT,
 	__GWLBTUN_TUNNEL_A_MAX
 };
+
 #define GWLBTUN_TUNNEL_A_MAX (__GWLBTUN_TUNNEL_A_MAX - 1)
 
 /**
@@ -144,6 +147,7 @@ enum gwlbtun_peer_attr {
 	GWLBTUN_PEER_A_IPV6,
 	__GWLBTUN_PEER_A_MAX
 };
+
 #define GWLBTUN_PEER_A_MAX (__GWLBTUN_PEER_A_MAX - 1)
 
 /**
@@ -161,6 +165,7 @@ enum gwlbtun_stats_attr {
 	GWLBTUN_STATS_A_DROPS,
 	__GWLBTUN_STATS_A_MAX
 };
+
 #define GWLBTUN_STATS_A_MAX (__GWLBTUN_STATS_A_MAX - 1)
 
 /**
@@ -182,6 +187,7 @@ enum gwlbtun_tunnel_stats_attr {
 	GWLBTUN_TUNNEL_STATS_A_PAD,
 	__GWLBTUN_TUNNEL_STATS_A_MAX
 };
+
 #define GWLBTUN_TUNNEL_STATS_A_MAX (__GWLBTUN_TUNNEL_STATS_A_MAX - 1)
 
 /**
@@ -213,6 +219,7 @@ enum gwlbtun_drop {
 	GWLBTUN_DROP_XMIT,
 	__GWLBTUN_DROP_MAX
 };
+
 #define GWLBTUN_DROP_MAX (__GWLBTUN_DROP_MAX - 1)
 
 #endif /* _UAPI_LINUX_GWLBTUN_H */

@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: every check and test of the project, in order, each counted;
+# ends with one line "N passed, N failed" and fails when anything failed.
+# Step logs are kept in $logdir (printed at the end).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd -P)
+cd "$top" || exit 1
+logdir=$(mktemp -d /tmp/gwlbtun-check.XXXXXX)
+passed=0
+failed=0
+failures=()
+
+pass() { passed=$((passed + ${2:-1})); printf 'PASS %s\n' "$1"; }
+fail() {
+	failed=$((failed + ${2:-1}))
+	failures+=("$1")
+	printf 'FAIL %s (log: %s)\n' "$1" "$3"
+	tail -n 30 "$3" | sed 's/^/    /'
+}
+
+# step NAME COMMAND...: one test, passing when COMMAND exits 0
+step() {
+	local name=$1 log
+	shift
+	log=$logdir/$name.log
+	if "$@" >"$log" 2>&1; then pass "$name"; else fail "$name" 1 "$log"; fi
+}
+
+# counted NAME COMMAND...: a runner that ends with "N passed, N failed"
+counted() {
+	local name=$1 log p f rc
+	shift
+	log=$logdir/$name.log
+	"$@" 2>&1 | tee "$log" | sed -u 's/^/    /'
+	rc=${PIPESTATUS[0]}
+	read -r p f < <(sed -n 's/^\([0-9]\+\) passed, \([0-9]\+\) failed.*/\1 \2/p' "$log" | tail -n 1)
+	p=${p:-0}
+	f=${f:-0}
+	[ "$p" -gt 0 ] && pass "$name: $p" "$p"
+	if [ "$f" -gt 0 ]; then
+		fail "$name: $f" "$f" "$log"
+	elif [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; then
+		fail "$name (exit $rc, $p passed)" 1 "$log"
+	fi
+}
+
+no_warnings() { ! grep -E 'warning:|error:' "$1"; }
+
+build_w1() {
+	make -s clean >/dev/null 2>&1
+	make module W=1 >"$logdir/build.out" 2>&1 || { cat "$logdir/build.out"; return 1; }
+	cat "$logdir/build.out"
+	no_warnings "$logdir/build.out" && test -f gwlbtun.ko
+}
+
+sparse() {
+	touch module/*.c
+	make sparse >"$logdir/sparse.out" 2>&1 || { cat "$logdir/sparse.out"; return 1; }
+	cat "$logdir/sparse.out"
+	no_warnings "$logdir/sparse.out"
+}
+
+checkpatch() {
+	make -s style >"$logdir/checkpatch.out" 2>&1
+	cat "$logdir/checkpatch.out"
+	! grep -E '(ERROR|WARNING|CHECK):' "$logdir/checkpatch.out"
+}
+
+kunit() {
+	local out=$logdir/kunit.out line p f rc
+	kunit/run.sh >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	# kunit.py: "Ran N tests: passed: P[, failed: F][, crashed: C][, errors: E]"
+	line=$(grep -E 'Ran [0-9]+ tests?:' "$out" | tail -n 1)
+	p=$(sed -n 's/.*passed: \([0-9]\+\).*/\1/p' <<<"$line")
+	f=0
+	for k in failed crashed errors; do
+		n=$(sed -n "s/.*$k: \([0-9]\+\).*/\1/p" <<<"$line")
+		f=$((f + ${n:-0}))
+	done
+	[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
+	echo "${p:-0} passed, $f failed"
+	return $rc
+}
+
+echo "== gwlbtun make check ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+step build-W=1 build_w1
+step gwlbctl-build make -C scripts/gwlbctl
+step sparse-C=2 sparse
+step checkpatch-strict checkpatch
+counted kunit kunit
+counted gwlbctl-cli scripts/gwlbctl/test-cli.sh
+counted vmtest scripts/vmtest
+counted dkms scripts/host-tests/dkms.sh
+
+echo "== logs: $logdir"
+if [ ${#failures[@]} -gt 0 ]; then
+	printf 'failed: %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
