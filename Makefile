@@ -32,9 +32,10 @@ gwlbctl:
 	$(MAKE) -C scripts/gwlbctl
 
 deps:
-	scripts/deps.sh
+	@scripts/deps.sh
 
-check:
+# check and demo install what they need first, then re-read KDIR in a sub-make.
+check: deps
 	@scripts/check.sh
 
 kunit:
@@ -43,8 +44,9 @@ kunit:
 vmtest: all
 	scripts/vmtest
 
-demo: all
-	scripts/vm/run --ko $(CURDIR)/gwlbtun.ko --timeout 300 -- scripts/demo.sh
+demo: deps
+	@$(MAKE) -s all
+	scripts/vm/run --ko $(CURDIR)/gwlbtun.ko --load --timeout 300 -- scripts/demo.sh
 
 bench: all
 	scripts/bench.sh

@@ -11,11 +11,13 @@ packages=(
 	# static checks and KUnit under UML (kernel tree, checkpatch, sparse)
 	linux-source-6.1 flex bison bc libc6-dev python3 sparse xz-utils
 	# Debian's kernel in qemu, and the tools tests run inside it
-	linux-image-amd64 qemu-system-x86 busybox-static cpio
+	linux-image-amd64 qemu-system-x86 busybox-static cpio binutils util-linux
 	iproute2 nftables iptables tcpdump iperf3 curl ethtool jq socat
 	netsniff-ng libnetfilter-queue-dev conntrack
 	# DKMS
 	dkms
+	# shell script lint
+	shellcheck
 )
 
 missing=()
