@@ -104,6 +104,8 @@ int gwlbtun_outer_prepare(struct sk_buff *skb, const struct gwlbtun_tunnel *out,
 	if (!udp_csum)
 		hint |= GWLBTUN_HINT_NOCSUM;
 
+	/* These bytes are in skb->data: keep a CHECKSUM_COMPLETE sum true. */
+	skb_postpull_rcsum(skb, skb->data, GWLBTUN_UDP_VXLAN_LEN);
 	uh = (struct udphdr *)skb->data;
 	vxh = (struct vxlanhdr *)(uh + 1);
 	vxh->vx_flags = VXLAN_HF_VNI;
@@ -112,6 +114,7 @@ int gwlbtun_outer_prepare(struct sk_buff *skb, const struct gwlbtun_tunnel *out,
 	uh->dest = htons(out->port);
 	uh->len = 0;
 	uh->check = 0;
+	skb_postpush_rcsum(skb, skb->data, GWLBTUN_UDP_VXLAN_LEN);
 
 	if (v6) {
 		struct ipv6hdr *ip6h = (struct ipv6hdr *)(skb->data - hlen);

@@ -60,16 +60,19 @@ int gwlbtun_parse_peers(const char *s, struct gwlbtun_params *p,
 	while (*s) {
 		size_t len = strcspn(s, ",");
 		struct gwlbtun_addr *a;
+		const char *end;
 
 		*bad = s;
 		*bad_len = len;
 		if (p->n_peers == GWLBTUN_PEERS_MAX)
 			return -E2BIG;
 		a = &p->peers[p->n_peers];
-		if (len && in4_pton(s, len, (u8 *)&a->ip4, -1, NULL) &&
-		    !memchr(s, ':', len)) {
+		/* The whole token must be the address: no "/24", no "%eth0". */
+		if (len && in4_pton(s, len, (u8 *)&a->ip4, -1, &end) &&
+		    end == s + len) {
 			a->family = AF_INET;
-		} else if (len && in6_pton(s, len, a->ip6.s6_addr, -1, NULL)) {
+		} else if (len && in6_pton(s, len, a->ip6.s6_addr, -1, &end) &&
+			   end == s + len) {
 			a->family = AF_INET6;
 		} else {
 			return -EINVAL;
