@@ -93,7 +93,7 @@ step gwlbctl-build make -C scripts/gwlbctl
 step sparse-C=2 sparse
 step checkpatch-strict checkpatch
 counted kunit kunit
-counted gwlbctl-cli scripts/gwlbctl/test-cli.sh
+counted gwlbctl-cli make -s -C scripts/gwlbctl check
 counted vmtest scripts/vmtest
 counted dkms scripts/host-tests/dkms.sh
 

@@ -84,7 +84,9 @@ enum gwlbtun_cmd {
  * @GWLBTUN_A_PEERS: nest of &enum gwlbtun_peer_attr, the GWLB addresses
  *	packets are accepted from and reflected to; on SET it replaces the list
  * @GWLBTUN_A_PEERS_ANY: u8 0 or 1; 1 accepts packets from any source (each
- *	is still reflected only to its own sender). Default 0.
+ *	is still reflected only to its own sender). Default 0. The list in
+ *	GWLBTUN_A_PEERS is kept either way; its addresses get a cached route.
+ *	Two devices may not both accept any source on the same (port, VNI).
  * @GWLBTUN_A_TTL: u8, TTL / hop limit of the outer header; 0 (default) uses
  *	the route's default, as the vxlan driver does
  * @GWLBTUN_A_UDP_CSUM: u8 0 or 1, compute the outer UDP checksum over IPv4
@@ -95,7 +97,10 @@ enum gwlbtun_cmd {
  *	skb->mark of packets that arrived on the External tunnel
  * @GWLBTUN_A_MARK_INTERNAL: u32, likewise for the Internal tunnel
  * @GWLBTUN_A_MARK_MASK: u32, the bits of skb->mark the device owns; 0
- *	(default) leaves the mark alone
+ *	(default) leaves the mark alone. A direction mark with bits outside
+ *	the mask is rejected. Packets are marked before PRE_ROUTING, so rules
+ *	can tell the tunnels apart, e.g. "meta mark & 0x3 == 0x1".
+ *	The outer packet keeps the mark for its route lookup, as vxlan does.
  * @GWLBTUN_A_STATS: nest of &enum gwlbtun_stats_attr, read only
  * @GWLBTUN_A_PAD: padding for 64-bit attributes
  */
@@ -156,7 +161,8 @@ enum gwlbtun_peer_attr {
  * @GWLBTUN_STATS_A_EXTERNAL: nest of &enum gwlbtun_tunnel_stats_attr
  * @GWLBTUN_STATS_A_INTERNAL: nest of &enum gwlbtun_tunnel_stats_attr
  * @GWLBTUN_STATS_A_DROPS: nest of u64 counters, one per &enum gwlbtun_drop,
- *	the attribute type being the reason's value
+ *	the attribute type being the reason's value; GWLBTUN_DROP_NONE (0) is
+ *	the padding attribute where 64-bit alignment needs one
  */
 enum gwlbtun_stats_attr {
 	GWLBTUN_STATS_A_UNSPEC,
