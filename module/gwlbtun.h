@@ -228,6 +228,9 @@ bool gwlbtun_is_dev(const struct net_device *dev);
 extern const struct ethtool_ops gwlbtun_ethtool_ops;
 
 /* netlink.c */
+extern const struct nla_policy gwlbtun_policy[GWLBTUN_A_MAX + 1];
+int gwlbtun_nl_parse(struct nlattr **attrs, struct gwlbtun_params *p,
+		     struct netlink_ext_ack *extack);
 int gwlbtun_genl_init(void);
 void gwlbtun_genl_exit(void);
 void gwlbtun_genl_notify(struct gwlbtun_dev *gd);

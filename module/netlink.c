@@ -19,7 +19,7 @@ static const struct nla_policy gwlbtun_peer_policy[GWLBTUN_PEER_A_MAX + 1] = {
 	[GWLBTUN_PEER_A_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 };
 
-static const struct nla_policy gwlbtun_policy[GWLBTUN_A_MAX + 1] = {
+const struct nla_policy gwlbtun_policy[GWLBTUN_A_MAX + 1] = {
 	[GWLBTUN_A_IFINDEX] = { .type = NLA_U32 },
 	[GWLBTUN_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[GWLBTUN_A_EXTERNAL] = NLA_POLICY_NESTED(gwlbtun_tunnel_policy),
@@ -306,8 +306,9 @@ static int gwlbtun_nl_parse_peers(struct nlattr *attr, struct gwlbtun_params *p,
 	return 0;
 }
 
-static int gwlbtun_nl_parse(struct nlattr **attrs, struct gwlbtun_params *p,
-			    struct netlink_ext_ack *extack)
+/* Apply a SET request's attributes to @p; gwlbtun_config_set() validates. */
+int gwlbtun_nl_parse(struct nlattr **attrs, struct gwlbtun_params *p,
+		     struct netlink_ext_ack *extack)
 {
 	int err;
 
