@@ -76,7 +76,7 @@ expect_reject "unknown device" "no such device" "$gwlbctl" set nosuchdev peers a
 expect_reject "not a gwlbtun device" "not a gwlbtun device" "$gwlbctl" set lo peers any
 python3 -c 'import socket,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",10900)); time.sleep(60)' &
 holder=$!
-sleep 0.5
+for _ in $(seq 100); do ss -Hnlu | grep -q ':10900 ' && break; sleep 0.1; done
 expect_reject "a UDP port bound by another socket" "already in use by another socket" \
 	"$gwlbctl" set gwlb0 external 901:10900
 kill "$holder"; wait "$holder" 2>/dev/null || true
