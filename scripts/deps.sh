@@ -12,7 +12,7 @@ packages=(
 	linux-source-6.1 flex bison bc libc6-dev python3 sparse xz-utils
 	# Debian's kernel in qemu, and the tools tests run inside it
 	linux-image-amd64 qemu-system-x86 busybox-static cpio binutils util-linux
-	iproute2 nftables iptables tcpdump iperf3 curl ethtool jq socat
+	iproute2 iputils-ping nftables iptables tcpdump iperf3 curl ethtool jq socat
 	netsniff-ng libnetfilter-queue-dev conntrack
 	# DKMS
 	dkms
