@@ -1,6 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
+# vmtest: timeout=480
+#
 # e2e-gwlb.sh - end-to-end scenario: an internet client talks to a backend
 # server through a stand-in for Azure's Gateway Load Balancer (the kernel's
 # own vxlan devices and bridges) and the NVA under test, which must hand every
@@ -49,7 +51,6 @@
 #   5. ping client -> server works, ARP crossed the NVA with the MACs intact,
 #      and a full 1500-byte inner packet crosses
 
-# vmtest: timeout=480
 set -euo pipefail
 
 TEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
