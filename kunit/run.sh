@@ -19,6 +19,9 @@ src=$cache/$name
 build=$cache/uml-build
 
 mkdir -p "$cache"
+# One run at a time: the tree and the build directory are shared.
+exec 9>"$cache/.kunit.lock"
+flock 9
 if [ "$(cat "$src/.gwlbtun-stamp" 2>/dev/null)" != "$pkgver" ]; then
 	echo "kunit: extracting $tarball into $cache (once per package version)"
 	rm -rf "$src" "$build"
