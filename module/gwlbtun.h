@@ -13,6 +13,7 @@
 #include <net/vxlan.h>
 #include <linux/udp.h>
 #include <net/netns/generic.h>
+#include <net/route.h>
 #include <linux/gwlbtun.h>
 
 #define GWLBTUN_VERSION		"0.1.0"
@@ -141,6 +142,8 @@ struct gwlbtun_dev {
 	struct gwlbtun_config __rcu *cfg;	/* NULL: not configured */
 	struct gwlbtun_pcpu_stats __percpu *stats;
 	struct list_head list;			/* in gwlbtun_net.devices */
+	/* What inner packets carry through the hooks: see netfilter.c. */
+	struct rtable nf_rtable;
 };
 
 /* Per network namespace state; all writers hold RTNL. */
@@ -216,6 +219,7 @@ struct dst_cache *gwlbtun_peer_dst_cache(const struct gwlbtun_config *cfg,
 int gwlbtun_udp_encap_recv(struct sock *sk, struct sk_buff *skb);
 
 /* netfilter.c */
+void gwlbtun_nf_rtable_init(struct gwlbtun_dev *gd);
 void gwlbtun_nf_run(struct sk_buff *skb);
 
 /* send.c */

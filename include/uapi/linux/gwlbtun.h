@@ -205,7 +205,9 @@ enum gwlbtun_tunnel_stats_attr {
  * @GWLBTUN_DROP_UNKNOWN_VNI: no tunnel has this UDP port and VNI
  * @GWLBTUN_DROP_PEER_NOT_ALLOWED: the outer source is not on the allow-list
  * @GWLBTUN_DROP_DEVICE_DOWN: the device is administratively down
- * @GWLBTUN_DROP_NETFILTER: a netfilter rule dropped the inner packet
+ * @GWLBTUN_DROP_NETFILTER: a netfilter rule dropped the inner packet. Not
+ *	counted: packets sent to an NFQUEUE that has no consumer and no
+ *	"bypass" (netfilter frees them without telling the caller)
  * @GWLBTUN_DROP_NO_ROUTE: no route back to the GWLB
  * @GWLBTUN_DROP_TOO_BIG: the reflected packet exceeds the route's MTU
  * @GWLBTUN_DROP_NOMEM: memory allocation failed
