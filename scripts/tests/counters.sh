@@ -1,0 +1,92 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Counters and drop reasons, through the GWLB stand-in: the three views
+# (gwlbctl stats, ethtool -S, ip -s link) agree; packets that match no
+# device are counted per namespace (unknown VNI, malformed VXLAN); a device
+# that is down counts what it is sent and reflects nothing.
+#
+# vmtest: timeout=300
+set -euo pipefail
+
+# shellcheck source=scripts/vm/lib.sh
+. "${GWLBTUN_VM_LIB:-$(dirname "$0")/../vm/lib.sh}"
+require_vm
+need_modules veth vxlan bridge
+gwlbtun_load
+NVA=gwlbtun
+# shellcheck source=scripts/e2e/topology.sh
+. "$PWD/scripts/e2e/topology.sh"
+trap topo_down EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok - $*"; }
+notok() { failed=$((failed + 1)); echo "not ok - $*"; }
+expect() { # WHAT GOT WANT
+	if [ "$2" = "$3" ]; then ok "$1: $2"; else notok "$1: got $2, want $3"; fi
+}
+nva() { ip netns exec "$NS_NVA" "$@"; }
+stats() { nva "$GWLBCTL" -j stats "$GWLB_DEV" | jq -c ".[0] | $1"; }
+unmatched() { nva "$GWLBCTL" -j stats | jq -c ".[] | select(.netns_unmatched) | .netns_unmatched.drops.$1"; }
+
+topo_up
+ip netns exec "$NS_CLIENT" ping -c 5 -i 0.2 -W 2 "$SERVER_IP" >/dev/null
+ok "ping through gwlbtun"
+
+# Three views of the same counters.
+g=$(stats '[.external.rx_packets, .external.tx_packets, .internal.rx_packets, .internal.tx_packets, .external.rx_bytes, .internal.rx_bytes]')
+e=$(nva ethtool -S "$GWLB_DEV" | awk '/ext_rx_packets|ext_tx_packets|int_rx_packets|int_tx_packets|ext_rx_bytes|int_rx_bytes/ {v[$1]=$2}
+	END {printf "[%s,%s,%s,%s,%s,%s]", v["ext_rx_packets:"], v["ext_tx_packets:"], v["int_rx_packets:"], v["int_tx_packets:"], v["ext_rx_bytes:"], v["int_rx_bytes:"]}')
+expect "gwlbctl stats and ethtool -S agree" "$g" "$e"
+read -r erx etx irx itx erb irb < <(jq -r '@tsv' <<<"$g")
+l=$(nva ip -s -j link show "$GWLB_DEV" | jq -c '.[0].stats64 | [.rx.packets, .tx.packets, .rx.bytes]')
+expect "ip -s link: rx = both tunnels' rx, tx = both tunnels' tx" "$l" "[$((erx + irx)),$((etx + itx)),$((erb + irb))]"
+[ "$erx" -ge 5 ] && [ "$irx" -ge 5 ] && ok "5 pings counted each way ($erx, $irx)" || notok "too few packets: $g"
+expect "external rx = internal tx" "$erx" "$itx"
+expect "internal rx = external tx" "$irx" "$etx"
+
+# Unknown VNI: a vxlan device with VNI 999 towards the External port.
+ul=$(topo_gw_ul)
+nul=$(topo_nva_ul)
+ip -n "$NS_GWLB" link add vx-999 type vxlan id 999 dstport "$EXT_PORT" local "$ul" remote "$nul" nolearning
+ip -n "$NS_GWLB" link set vx-999 up
+ip -n "$NS_GWLB" addr add 192.0.2.1/24 dev vx-999
+ip -n "$NS_GWLB" neigh replace 192.0.2.2 lladdr 02:00:00:00:00:99 dev vx-999 nud permanent
+before=$(unmatched unknown_vni)
+ip netns exec "$NS_GWLB" ping -c 3 -i 0.2 -W 1 192.0.2.2 >/dev/null 2>&1 || true
+after=$(unmatched unknown_vni)
+[ "$((after - before))" -ge 3 ] && ok "unknown VNI counted in the namespace: +$((after - before))" ||
+	notok "unknown VNI: $before -> $after"
+
+# Malformed: UDP to the tunnel port that is no VXLAN packet.
+before=$(unmatched malformed)
+for _ in 1 2 3 4; do
+	ip netns exec "$NS_GWLB" python3 -c "import socket; s=socket.socket(socket.AF_INET6 if ':' in '$nul' else socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b'short', ('$nul', $EXT_PORT))"
+done
+sleep 0.5
+after=$(unmatched malformed)
+expect "a short UDP packet counted as malformed in the namespace" "$((after - before))" 4
+
+# VXLAN header with the I flag clear: raw VXLAN with flags 0.
+before=$(unmatched malformed)
+ip netns exec "$NS_GWLB" python3 -c "
+import socket
+s = socket.socket(socket.AF_INET6 if ':' in '$nul' else socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(bytes(8) + bytes(64), ('$nul', $EXT_PORT))"
+sleep 0.5
+after=$(unmatched malformed)
+expect "a VXLAN header without the I flag counted as malformed" "$((after - before))" 1
+
+# Device down: counted, nothing reflected.
+nva ip link set "$GWLB_DEV" down
+before=$(stats '.drops.device_down')
+txb=$(stats '.internal.tx_packets')
+ip netns exec "$NS_CLIENT" ping -c 3 -i 0.2 -W 1 "$SERVER_IP" >/dev/null 2>&1 && notok "ping crossed a down device"
+after=$(stats '.drops.device_down')
+[ "$((after - before))" -ge 3 ] && ok "a down device counts device_down: +$((after - before))" || notok "device_down: $before -> $after"
+expect "a down device reflects nothing" "$(stats '.internal.tx_packets')" "$txb"
+nva ip link set "$GWLB_DEV" up
+ip netns exec "$NS_CLIENT" ping -c 2 -i 0.2 -W 2 "$SERVER_IP" >/dev/null && ok "up again: traffic flows" || notok "traffic did not resume"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
