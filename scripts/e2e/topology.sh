@@ -53,6 +53,15 @@
 #   NVA=seed|gwlbtun  OUTER=4|6  TOPO_PREFIX (prefix for the namespace names)
 #   GWLBCTL (path of gwlbctl)  PYTHON (python3 to run the server)
 #   TOPO_TMP (working directory; made by topo_up when unset)  TOPO_KEEP_TMP=1
+#   TOPO_NVA_NS=NAME  use this existing namespace as the NVA's instead of
+#     making ${TOPO_PREFIX}nva, e.g. the initial netns after "ip netns attach
+#     NAME 1" (a gwlbtun device made by the module parameters lives there).
+#     topo_up only sets its lo up (its sysctls are left alone); topo_down
+#     neither deletes it nor kills processes in it, also with "all".
+#   TOPO_GWLB_EXISTING=1  with NVA=gwlbtun: $GWLB_DEV already exists in the
+#     NVA namespace, configured (e.g. by the module parameters); topo_nva_up
+#     only turns IPv6 off on it and sets it up, and neither topo_nva_down nor
+#     topo_down deletes it.
 
 : "${NVA:=seed}"
 : "${OUTER:=4}"
@@ -64,7 +73,7 @@ TOPO_REPO=$(cd "$TOPO_DIR/../.." && pwd)
 NS_CLIENT=${TOPO_PREFIX}client
 NS_SERVER=${TOPO_PREFIX}server
 NS_GWLB=${TOPO_PREFIX}gwlb
-NS_NVA=${TOPO_PREFIX}nva
+NS_NVA=${TOPO_NVA_NS:-${TOPO_PREFIX}nva}
 NS_ROGUE=${TOPO_PREFIX}rogue
 
 # Inner (tunnelled) addresses: RFC 5737 documentation ranges.
@@ -266,9 +275,17 @@ topo_up() {
 	fi
 
 	local ns
-	for ns in "$NS_CLIENT" "$NS_SERVER" "$NS_GWLB" "$NS_NVA"; do
+	for ns in "$NS_CLIENT" "$NS_SERVER" "$NS_GWLB"; do
 		topo_ns_add "$ns"
 	done
+	if [ -n "${TOPO_NVA_NS:-}" ]; then
+		NS_NVA=$TOPO_NVA_NS
+		[ -e "/run/netns/$NS_NVA" ] ||
+			topo_die "TOPO_NVA_NS: no namespace $NS_NVA (ip netns add/attach it first)"
+		ip -n "$NS_NVA" link set lo up
+	else
+		topo_ns_add "$NS_NVA"
+	fi
 	if [ "${1:-}" = --with-server ]; then
 		topo_server_spawn
 	fi
@@ -362,8 +379,18 @@ nva_seed_down() {
 }
 
 # gwlbtun: one device terminating both tunnels, allowing only the stand-in.
-# The module is loaded by whoever runs us (the VM harness).
+# The module is loaded by whoever runs us (the VM harness). With
+# TOPO_GWLB_EXISTING=1 the device is there already, configured.
 nva_gwlbtun_up() {
+	if [ "${TOPO_GWLB_EXISTING:-}" = 1 ]; then
+		ip -n "$NS_NVA" link show dev "$GWLB_DEV" >/dev/null ||
+			topo_die "TOPO_GWLB_EXISTING: no device $GWLB_DEV in $NS_NVA"
+		# Devices made in a namespace of topo_ns_add have IPv6 off
+		# from the start; this one predates the topology.
+		ip netns exec "$NS_NVA" sysctl -qw "net.ipv6.conf.$GWLB_DEV.disable_ipv6=1"
+		ip -n "$NS_NVA" link set "$GWLB_DEV" up
+		return
+	fi
 	if [ -z "$GWLBCTL" ] || [ ! -x "$GWLBCTL" ]; then
 		topo_die "gwlbctl not found (build scripts/gwlbctl or set GWLBCTL)"
 	fi
@@ -377,6 +404,9 @@ nva_gwlbtun_up() {
 }
 
 nva_gwlbtun_down() {
+	if [ "${TOPO_GWLB_EXISTING:-}" = 1 ]; then
+		return
+	fi
 	ip -n "$NS_NVA" link del "$GWLB_DEV" 2>/dev/null || true
 }
 
@@ -561,6 +591,10 @@ topo_down() {
 	local pid ns list=("${TOPO_NS_MADE[@]}")
 	if [ "${1:-}" = all ]; then
 		list=("$NS_ROGUE" "$NS_NVA" "$NS_GWLB" "$NS_SERVER" "$NS_CLIENT")
+		if [ -n "${TOPO_NVA_NS:-}" ]; then
+			# Not ours: never delete it or kill what runs in it.
+			list=("$NS_ROGUE" "$NS_GWLB" "$NS_SERVER" "$NS_CLIENT")
+		fi
 	fi
 	for pid in "${TOPO_PIDS[@]}"; do
 		kill -s TERM "$pid" 2>/dev/null || true
@@ -574,7 +608,8 @@ topo_down() {
 	# Delete a gwlbtun device synchronously (namespace teardown is
 	# asynchronous, and the module may be unloaded right after us).
 	for ns in "${list[@]}"; do
-		if [ "$ns" = "$NS_NVA" ] && [ -e "/run/netns/$ns" ]; then
+		if [ "$ns" = "$NS_NVA" ] && [ -e "/run/netns/$ns" ] &&
+			[ "${TOPO_GWLB_EXISTING:-}" != 1 ]; then
 			ip -n "$ns" link del "$GWLB_DEV" 2>/dev/null || true
 		fi
 	done

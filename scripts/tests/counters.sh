@@ -14,7 +14,7 @@ set -euo pipefail
 require_vm
 need_modules veth vxlan bridge
 gwlbtun_load
-NVA=gwlbtun
+export NVA=gwlbtun
 # shellcheck source=scripts/e2e/topology.sh
 . "$PWD/scripts/e2e/topology.sh"
 trap topo_down EXIT
@@ -41,7 +41,7 @@ expect "gwlbctl stats and ethtool -S agree" "$g" "$e"
 read -r erx etx irx itx erb irb < <(jq -r '@tsv' <<<"$g")
 l=$(nva ip -s -j link show "$GWLB_DEV" | jq -c '.[0].stats64 | [.rx.packets, .tx.packets, .rx.bytes]')
 expect "ip -s link: rx = both tunnels' rx, tx = both tunnels' tx" "$l" "[$((erx + irx)),$((etx + itx)),$((erb + irb))]"
-[ "$erx" -ge 5 ] && [ "$irx" -ge 5 ] && ok "5 pings counted each way ($erx, $irx)" || notok "too few packets: $g"
+if [ "$erx" -ge 5 ] && [ "$irx" -ge 5 ]; then ok "5 pings counted each way ($erx, $irx)"; else notok "too few packets: $g"; fi
 expect "external rx = internal tx" "$erx" "$itx"
 expect "internal rx = external tx" "$irx" "$etx"
 
@@ -55,8 +55,11 @@ ip -n "$NS_GWLB" neigh replace 192.0.2.2 lladdr 02:00:00:00:00:99 dev vx-999 nud
 before=$(unmatched unknown_vni)
 ip netns exec "$NS_GWLB" ping -c 3 -i 0.2 -W 1 192.0.2.2 >/dev/null 2>&1 || true
 after=$(unmatched unknown_vni)
-[ "$((after - before))" -ge 3 ] && ok "unknown VNI counted in the namespace: +$((after - before))" ||
+if [ "$((after - before))" -ge 3 ]; then
+	ok "unknown VNI counted in the namespace: +$((after - before))"
+else
 	notok "unknown VNI: $before -> $after"
+fi
 
 # Malformed: UDP to the tunnel port that is no VXLAN packet.
 before=$(unmatched malformed)
@@ -83,10 +86,18 @@ before=$(stats '.drops.device_down')
 txb=$(stats '.internal.tx_packets')
 ip netns exec "$NS_CLIENT" ping -c 3 -i 0.2 -W 1 "$SERVER_IP" >/dev/null 2>&1 && notok "ping crossed a down device"
 after=$(stats '.drops.device_down')
-[ "$((after - before))" -ge 3 ] && ok "a down device counts device_down: +$((after - before))" || notok "device_down: $before -> $after"
+if [ "$((after - before))" -ge 3 ]; then
+	ok "a down device counts device_down: +$((after - before))"
+else
+	notok "device_down: $before -> $after"
+fi
 expect "a down device reflects nothing" "$(stats '.internal.tx_packets')" "$txb"
 nva ip link set "$GWLB_DEV" up
-ip netns exec "$NS_CLIENT" ping -c 2 -i 0.2 -W 2 "$SERVER_IP" >/dev/null && ok "up again: traffic flows" || notok "traffic did not resume"
+if ip netns exec "$NS_CLIENT" ping -c 2 -i 0.2 -W 2 "$SERVER_IP" >/dev/null; then
+	ok "up again: traffic flows"
+else
+	notok "traffic did not resume"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
