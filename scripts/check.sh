@@ -69,6 +69,20 @@ checkpatch() {
 	! grep -E '(ERROR|WARNING|CHECK):' "$logdir/checkpatch.out"
 }
 
+shell_scripts() {
+	git ls-files | while read -r f; do
+		case $(head -n 1 "$f" 2>/dev/null) in
+		'#!/bin/bash'* | '#!/bin/sh'* | '#!/usr/bin/env bash'*) echo "$f" ;;
+		esac
+	done
+	echo scripts/vm/lib.sh
+}
+
+shellcheck_all() {
+	# shellcheck disable=SC2046 # one word per file
+	shellcheck -x -S warning $(shell_scripts)
+}
+
 kunit() {
 	local out=$logdir/kunit.out line p f rc
 	kunit/run.sh >"$out" 2>&1
@@ -92,6 +106,7 @@ step build-W=1 build_w1
 step gwlbctl-build make -C scripts/gwlbctl
 step sparse-C=2 sparse
 step checkpatch-strict checkpatch
+step shellcheck shellcheck_all
 counted kunit kunit
 counted gwlbctl-cli make -s -C scripts/gwlbctl check
 counted vmtest scripts/vmtest
