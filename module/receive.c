@@ -96,6 +96,11 @@ int gwlbtun_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 		}
 		gwlbtun_nf_run(skb);
 	} else {
+		/* Segmenting a GSO packet needs its inner transport header. */
+		if (skb_is_gso(skb)) {
+			skb->transport_header = (typeof(skb->transport_header))~0U;
+			skb_probe_transport_header(skb);
+		}
 		gwlbtun_reflect(skb);
 	}
 	return 0;

@@ -116,6 +116,28 @@ static void gwlbtun_fill6(struct net *net, struct sk_buff *skb,
 }
 
 /*
+ * A GSO super-packet (only a local veth hands one over; a NIC delivers
+ * wire-sized packets) is reflected as one and segmented on output like the
+ * vxlan driver's: each segment, not the whole, must fit the route's MTU.
+ */
+static bool gwlbtun_too_big(const struct sk_buff *skb, unsigned int frame_len,
+			    unsigned int mtu, unsigned int outer)
+{
+	if (skb_is_gso(skb))
+		return !skb_gso_validate_mac_len(skb, mtu - outer);
+	return frame_len + outer > mtu;
+}
+
+/* The segments' outer UDP header is ours: say whether it has a checksum. */
+static void gwlbtun_gso_tunnel(struct sk_buff *skb, bool csum)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+
+	shinfo->gso_type &= ~(SKB_GSO_UDP_TUNNEL | SKB_GSO_UDP_TUNNEL_CSUM);
+	shinfo->gso_type |= csum ? SKB_GSO_UDP_TUNNEL_CSUM : SKB_GSO_UDP_TUNNEL;
+}
+
+/*
  * Send @skb back to its GWLB. @skb->dev is the gwlbtun device; skb->data
  * is at the inner network header (or the inner Ethernet header when the
  * hooks were skipped) and the mac header marks the inner Ethernet header.
@@ -165,7 +187,8 @@ void gwlbtun_reflect(struct sk_buff *skb)
 		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_NO_ROUTE);
 		return;
 	}
-	if (unlikely(len + GWLBTUN_UDP_VXLAN_LEN + r.hlen > dst_mtu(dst))) {
+	if (unlikely(gwlbtun_too_big(skb, len, dst_mtu(dst),
+				     GWLBTUN_UDP_VXLAN_LEN + r.hlen))) {
 		dst_release(dst);
 		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_TOO_BIG);
 		return;
@@ -187,6 +210,9 @@ void gwlbtun_reflect(struct sk_buff *skb)
 		skb->encapsulation = 1;
 		skb_reset_inner_headers(skb);
 		skb_set_inner_protocol(skb, htons(ETH_P_TEB));
+		if (skb_is_gso(skb))
+			gwlbtun_gso_tunnel(skb, r.udp_csum ||
+					   r.gwlb.family == AF_INET6);
 	} else {
 		skb->ip_summed = CHECKSUM_NONE;
 		skb->encapsulation = 0;
