@@ -46,6 +46,7 @@
 #     ...          # topo_curl, topo_capture_start, topo_link_stats, topo_gwlbctl, ...
 #     topo_down    # kills what was started, deletes the namespaces
 # topo_nva_down / topo_nva_up IMPL swap the NVA inside a running topology.
+# topo_ul_segment keeps GSO super-packets off the underlay, as on a real wire.
 # Or run it: "topology.sh up" leaves a topology up to poke at, "topology.sh
 # down" removes it (and kills processes left in its namespaces).
 #
@@ -333,6 +334,18 @@ topo_up() {
 	topo_wait_links "$NS_SERVER" s0
 	topo_wait_links "$NS_GWLB" gw-c gw-s ul-gw br-ext br-int
 	topo_wait_links "$NS_NVA" ul-nva
+}
+
+# topo_ul_segment: make both ends of the GWLB <-> NVA underlay veth segment
+# UDP-tunnel GSO packets before they cross, as a real wire only ever carries
+# packets up to its MTU. By default a veth hands a vxlan device's GSO packet
+# (a TCP super-packet of the client, encapsulated, up to 64 KB) whole to the
+# other namespace, which no GWLB in Azure would send. Call it after topo_up.
+topo_ul_segment() {
+	local feat=(tx-udp_tnl-segmentation off tx-udp_tnl-csum-segmentation off)
+	command -v ethtool >/dev/null || topo_die "missing command: ethtool"
+	ip netns exec "$NS_GWLB" ethtool -K ul-gw "${feat[@]}"
+	ip netns exec "$NS_NVA" ethtool -K ul-nva "${feat[@]}"
 }
 
 # topo_nva_up [seed|gwlbtun]: start an NVA implementation in the nva ns.
