@@ -60,6 +60,8 @@ int gwlbtun_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 	}
 
 	dir = d->dir;
+	/* Received from here on: every later drop is one of these packets. */
+	gwlbtun_count(gd->stats, false, dir, skb->len - GWLBTUN_UDP_VXLAN_LEN);
 	err = gwlbtun_outer_prepare(skb, &cfg->p.tun[gwlbtun_other(dir)],
 				    gwlbtun_other(dir), cfg->p.ttl,
 				    cfg->p.udp_csum);
@@ -74,7 +76,6 @@ int gwlbtun_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 	skb_reset_mac_header(skb);
 	skb->protocol = eth_hdr(skb)->h_proto;
 	skb->mac_len = ETH_HLEN;
-	gwlbtun_count(gd->stats, false, dir, skb->len);
 	skb_pull_rcsum(skb, ETH_HLEN);
 	skb_reset_network_header(skb);
 	skb->dev = dev;

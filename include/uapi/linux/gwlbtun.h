@@ -178,7 +178,9 @@ enum gwlbtun_stats_attr {
  * enum gwlbtun_tunnel_stats_attr - per tunnel counters, all u64
  * @GWLBTUN_TUNNEL_STATS_A_UNSPEC: unused
  * @GWLBTUN_TUNNEL_STATS_A_RX_PACKETS: packets that arrived on the tunnel
- *	and were accepted for processing
+ *	from an allowed GWLB while the device was up; each is then either
+ *	reflected (counted in the other tunnel's TX_PACKETS) or dropped with a
+ *	reason other than PEER_NOT_ALLOWED and DEVICE_DOWN
  * @GWLBTUN_TUNNEL_STATS_A_RX_BYTES: their inner frame bytes
  * @GWLBTUN_TUNNEL_STATS_A_TX_PACKETS: packets sent on the tunnel
  * @GWLBTUN_TUNNEL_STATS_A_TX_BYTES: their inner frame bytes
