@@ -15,6 +15,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
+#include <linux/tcp.h>
 #include <linux/if_ether.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
@@ -194,10 +195,13 @@ int gwlbtun_outer_locate(const struct sk_buff *skb, struct gwlbtun_reply *r)
  * the hooks rely on them. @skb->data is at the inner network header. Trims
  * link-layer padding, as the IP stack and br_netfilter do.
  */
+/* Enough of a TCP header for the ports and flags. */
+#define GWLBTUN_L4_PEEK		sizeof(struct tcphdr)
+
 static int gwlbtun_inner_validate4(struct sk_buff *skb)
 {
 	const struct iphdr *iph;
-	unsigned int len;
+	unsigned int len, hlen;
 
 	if (!pskb_may_pull(skb, sizeof(*iph)))
 		return -EINVAL;
@@ -212,9 +216,13 @@ static int gwlbtun_inner_validate4(struct sk_buff *skb)
 	len = ntohs(iph->tot_len);
 	if (skb->len < len || len < iph->ihl * 4)
 		return -EINVAL;
+	hlen = iph->ihl * 4;
 	if (pskb_trim_rcsum(skb, len))
 		return -ENOMEM;
-	skb_set_transport_header(skb, iph->ihl * 4);
+	/* Rules read ports: keep them off netfilter's slow, copying path. */
+	if (!pskb_may_pull(skb, min_t(unsigned int, len, hlen + GWLBTUN_L4_PEEK)))
+		return -ENOMEM;
+	skb_set_transport_header(skb, hlen);
 	memset(IPCB(skb), 0, sizeof(struct inet_skb_parm));
 	IPCB(skb)->iif = skb->skb_iif;
 	return 0;
@@ -235,6 +243,9 @@ static int gwlbtun_inner_validate6(struct sk_buff *skb)
 	if (!len || len + sizeof(*ip6h) > skb->len)
 		return -EINVAL;
 	if (pskb_trim_rcsum(skb, len + sizeof(*ip6h)))
+		return -ENOMEM;
+	if (!pskb_may_pull(skb, sizeof(*ip6h) + min_t(unsigned int, len,
+						      GWLBTUN_L4_PEEK)))
 		return -ENOMEM;
 	skb_set_transport_header(skb, sizeof(*ip6h));
 	memset(IP6CB(skb), 0, sizeof(struct inet6_skb_parm));
