@@ -210,20 +210,11 @@ static void gwlbtun_nft_decap(struct kunit *test, struct sk_buff *skb)
 							     GWLBTUN_INT,
 						    0, true), 0);
 
-	/* Decapsulate, as gwlbtun_udp_encap_recv() does. */
-	skb_pull_rcsum(skb, GWLBTUN_UDP_VXLAN_LEN);
-	skb_reset_mac_header(skb);
-	skb->protocol = eth_hdr(skb)->h_proto;
-	skb->mac_len = ETH_HLEN;
-	skb_pull_rcsum(skb, ETH_HLEN);
-	skb_reset_network_header(skb);
-	skb->dev = dev;
-	skb->skb_iif = dev->ifindex;
-	skb->pkt_type = PACKET_HOST;
-	skb->encapsulation = 0;
-	skb_dst_drop(skb);
-	nf_reset_ct(skb);
-	skb_clear_hash(skb);
+	gwlbtun_decap(skb, dev);
+	KUNIT_EXPECT_PTR_EQ(test, skb->dev, dev);
+	KUNIT_EXPECT_EQ(test, skb_mac_header(skb) + ETH_HLEN, skb->data);
+	KUNIT_EXPECT_PTR_EQ(test, skb_network_header(skb), skb->data);
+	KUNIT_EXPECT_NULL(test, skb_dst(skb));
 	skb->mark = GWLBTUN_NFT_MARK;
 
 	KUNIT_ASSERT_TRUE(test, skb->protocol == htons(ETH_P_IP) ||

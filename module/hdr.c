@@ -20,6 +20,8 @@
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/vxlan.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <linux/etherdevice.h>
 
 #include "gwlbtun.h"
 
@@ -188,6 +190,28 @@ int gwlbtun_outer_locate(const struct sk_buff *skb, struct gwlbtun_reply *r)
 		r->local.ip4 = iph->saddr;
 	}
 	return 0;
+}
+
+/*
+ * Decapsulate a prepared packet onto @dev: skb->data moves to the inner
+ * network header, the mac header marks the inner Ethernet header, and what
+ * belonged to the outer packet (route, conntrack entry, flow hash) is gone.
+ */
+void gwlbtun_decap(struct sk_buff *skb, struct net_device *dev)
+{
+	skb_pull_rcsum(skb, GWLBTUN_UDP_VXLAN_LEN);
+	skb_reset_mac_header(skb);
+	skb->protocol = eth_hdr(skb)->h_proto;
+	skb->mac_len = ETH_HLEN;
+	skb_pull_rcsum(skb, ETH_HLEN);
+	skb_reset_network_header(skb);
+	skb->dev = dev;
+	skb->skb_iif = dev->ifindex;
+	skb->pkt_type = PACKET_HOST;
+	skb->encapsulation = 0;
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	skb_clear_hash(skb);
 }
 
 /*

@@ -7,7 +7,6 @@
  */
 #include <linux/etherdevice.h>
 #include <linux/udp.h>
-#include <net/netfilter/nf_conntrack.h>
 #include <net/udp_tunnel.h>
 
 #include "gwlbtun.h"
@@ -71,20 +70,7 @@ int gwlbtun_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 		return 0;
 	}
 
-	/* Decapsulate: the inner frame now belongs to the device. */
-	skb_pull_rcsum(skb, GWLBTUN_UDP_VXLAN_LEN);
-	skb_reset_mac_header(skb);
-	skb->protocol = eth_hdr(skb)->h_proto;
-	skb->mac_len = ETH_HLEN;
-	skb_pull_rcsum(skb, ETH_HLEN);
-	skb_reset_network_header(skb);
-	skb->dev = dev;
-	skb->skb_iif = dev->ifindex;
-	skb->pkt_type = PACKET_HOST;
-	skb->encapsulation = 0;
-	skb_dst_drop(skb);
-	nf_reset_ct(skb);
-	skb_clear_hash(skb);
+	gwlbtun_decap(skb, dev);
 	if (cfg->p.mark_mask)
 		skb->mark = (skb->mark & ~cfg->p.mark_mask) | cfg->p.mark[dir];
 
