@@ -5,6 +5,7 @@
 #   make               the module (against KDIR) and gwlbctl
 #   make deps          install every Debian package building, testing and the demo need
 #   make check         everything: W=1 build, sparse, checkpatch, KUnit, VM tests, DKMS
+#                      (CHECK_ONLY=REGEX: only the matching steps, e.g. kunit or vmtest)
 #   make demo          the GWLB scenario end to end in a VM, printed as the seed's blog shows it
 #   make kunit | vmtest | style | sparse | bench
 #   make install       module into /lib/modules/$(KVER)/extra, gwlbctl and its man page

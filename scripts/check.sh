@@ -3,6 +3,7 @@
 #
 # make check: every check and test of the project, in order, each counted;
 # ends with one line "N passed, N failed" and fails when anything failed.
+# CHECK_ONLY=REGEX limits it to the steps whose names match.
 # Step logs are kept in $logdir (printed at the end).
 set -uo pipefail
 
@@ -21,9 +22,13 @@ fail() {
 	tail -n 30 "$3" | sed 's/^/    /'
 }
 
+# CHECK_ONLY=REGEX runs only the steps whose name matches (e.g. "kunit|vmtest").
+selected() { [[ $1 =~ ${CHECK_ONLY:-.} ]]; }
+
 # step NAME COMMAND...: one test, passing when COMMAND exits 0
 step() {
 	local name=$1 log
+	selected "$name" || return 0
 	shift
 	log=$logdir/$name.log
 	if "$@" >"$log" 2>&1; then pass "$name"; else fail "$name" 1 "$log"; fi
@@ -32,6 +37,7 @@ step() {
 # counted NAME COMMAND...: a runner that ends with "N passed, N failed"
 counted() {
 	local name=$1 log p f rc
+	selected "$name" || return 0
 	shift
 	log=$logdir/$name.log
 	"$@" 2>&1 | tee "$log" | sed -u 's/^/    /'
