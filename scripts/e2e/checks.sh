@@ -4,7 +4,8 @@
 # checks.sh - the checks of the GWLB end-to-end scenario, shared by
 # scripts/tests/e2e-gwlb.sh (NVA in a namespace of its own, made by
 # topology.sh) and scripts/tests/e2e-modparams.sh (a device made by the
-# module parameters, in the initial netns). Source it after topology.sh:
+# module parameters, in the initial netns). Its functions call topology.sh's,
+# so source that before calling them:
 #
 #     . scripts/e2e/topology.sh
 #     . scripts/e2e/checks.sh
@@ -12,10 +13,40 @@
 #     [ "$FAILS" = 0 ]
 #
 # ok/not_ok/check print TAP-like "ok - ..." / "not ok - ..." lines and count
-# them in CHECKS and FAILS.
+# them in CHECKS and FAILS. The VM tests (churn, e2e-modparams, netfilter,
+# nfqueue) source it first thing and call e2e_test_init.
 
 CHECKS=0
 FAILS=0
+
+# e2e_test_init: the common start of a VM test: REPO (the repo top),
+# scripts/vm/lib.sh (or $GWLBTUN_VM_LIB) sourced, and refuse to run outside
+# the test VM.
+e2e_test_init() {
+	REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	# shellcheck source=scripts/vm/lib.sh
+	. "${GWLBTUN_VM_LIB:-$REPO/scripts/vm/lib.sh}"
+	set -euo pipefail
+	require_vm
+}
+
+# e2e_cleanup: the default EXIT trap of e2e_traps: topo_down, then exit with
+# the status the script was exiting with.
+e2e_cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	topo_down
+	exit "$rc"
+}
+
+# e2e_traps [CLEANUP]: run CLEANUP (default e2e_cleanup) on exit, and exit
+# 130 on SIGINT, 143 on SIGTERM (which runs it too).
+e2e_traps() {
+	# shellcheck disable=SC2064 # expand CLEANUP now
+	trap "${1:-e2e_cleanup}" EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
 
 ok() {
 	CHECKS=$((CHECKS + 1))

@@ -48,13 +48,9 @@
 
 set -euo pipefail
 
-TEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$TEST_DIR/../.." && pwd)
-
-# shellcheck source=scripts/vm/lib.sh
-. "${GWLBTUN_VM_LIB:-$REPO/scripts/vm/lib.sh}"
-set -euo pipefail
-require_vm
+# shellcheck source=scripts/e2e/checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../e2e/checks.sh"
+e2e_test_init
 need_modules veth vxlan bridge nf_tables
 need_cmds iperf3 nft jq ping ss ethtool
 # shellcheck disable=SC2119 # no module parameters
@@ -71,18 +67,8 @@ IPERF_PORT=5201
 
 # shellcheck source-path=SCRIPTDIR/../e2e source=topology.sh
 . "$REPO/scripts/e2e/topology.sh"
-# shellcheck source-path=SCRIPTDIR/../e2e source=checks.sh
-. "$REPO/scripts/e2e/checks.sh"
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	topo_down
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+e2e_traps
 
 ms_fmt() {
 	printf '%d.%03d s' $(($1 / 1000)) $(($1 % 1000))

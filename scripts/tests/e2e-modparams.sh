@@ -28,13 +28,9 @@
 
 set -euo pipefail
 
-TEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$TEST_DIR/../.." && pwd)
-
-# shellcheck source=scripts/vm/lib.sh
-. "${GWLBTUN_VM_LIB:-$REPO/scripts/vm/lib.sh}"
-set -euo pipefail
-require_vm
+# shellcheck source=scripts/e2e/checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../e2e/checks.sh"
+e2e_test_init
 need_modules veth vxlan bridge
 
 # The initial netns, by name, as the NVA's namespace.
@@ -46,8 +42,6 @@ TOPO_GWLB_EXISTING=1
 
 # shellcheck source-path=SCRIPTDIR/../e2e source=topology.sh
 . "$REPO/scripts/e2e/topology.sh"
-# shellcheck source-path=SCRIPTDIR/../e2e source=checks.sh
-. "$REPO/scripts/e2e/checks.sh"
 
 for c in curl ping tcpdump jq ip; do
 	command -v "$c" >/dev/null || topo_die "missing command: $c"
@@ -64,9 +58,7 @@ cleanup() {
 	fi
 	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+e2e_traps cleanup
 
 [ ! -e "/run/netns/$NVA_NETNS" ] || topo_die "/run/netns/$NVA_NETNS exists already"
 ip netns attach "$NVA_NETNS" 1

@@ -40,13 +40,9 @@
 # In the VM: scripts/vmtest netfilter
 set -euo pipefail
 
-TEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$TEST_DIR/../.." && pwd)
-
-# shellcheck source=scripts/vm/lib.sh
-. "${GWLBTUN_VM_LIB:-$REPO/scripts/vm/lib.sh}"
-set -euo pipefail
-require_vm
+# shellcheck source=scripts/e2e/checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../e2e/checks.sh"
+e2e_test_init
 need_cmds nft iptables conntrack nc socat curl tcpdump jq
 need_modules veth vxlan bridge nf_conntrack nf_tables nft_ct nft_reject_inet \
 	nft_log nf_log_syslog nft_nat nft_chain_nat nft_masq nf_conntrack_netlink \
@@ -54,84 +50,11 @@ need_modules veth vxlan bridge nf_conntrack nf_tables nft_ct nft_reject_inet \
 # shellcheck disable=SC2119 # no module parameters
 gwlbtun_load
 
-NVA=gwlbtun
-# shellcheck source-path=SCRIPTDIR/../e2e source=topology.sh
-. "$REPO/scripts/e2e/topology.sh"
-
-CHECKS=0
-FAILS=0
-START_MS=$(topo_now_ms)
-
-ok() {
-	CHECKS=$((CHECKS + 1))
-	echo "ok - $*"
-}
-
-not_ok() {
-	CHECKS=$((CHECKS + 1))
-	FAILS=$((FAILS + 1))
-	echo "not ok - $*"
-}
-
-# check DESCRIPTION CMD...: ok if CMD succeeds.
-check() {
-	local desc=$1
-	shift
-	if "$@"; then
-		ok "$desc"
-	else
-		not_ok "$desc"
-	fi
-}
-
-# diag TEXT: indented diagnostic lines.
-diag() {
-	local line
-	while IFS= read -r line; do
-		printf '#   %s\n' "$line"
-	done <<<"$1"
-}
-
-is_uint() {
-	[[ "$1" =~ ^[0-9]+$ ]]
-}
-
-eq() {
-	is_uint "$1" && is_uint "$2" && (($1 == $2))
-}
-
-gt() {
-	is_uint "$1" && is_uint "$2" && (($1 > $2))
-}
-
-section() {
-	echo "# --- $* ($(($(topo_now_ms) - START_MS)) ms)"
-}
-
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	topo_down
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=scripts/e2e/nftest.sh
+. "$REPO/scripts/e2e/nftest.sh"
 
 # ---------------------------------------------------------------------------
 # Helpers
-
-nva() {
-	ip netns exec "$NS_NVA" "$@"
-}
-
-# nft_load: a ruleset from stdin into the NVA, replacing what was there.
-nft_load() {
-	local rules
-	rules=$(cat)
-	nva nft flush ruleset
-	nva nft -f - <<<"$rules"
-}
 
 # nft_counters FAMILY TABLE CHAIN: the packet counts of the chain's counters,
 # in rule order, on one line.
@@ -139,24 +62,6 @@ nft_counters() {
 	nva nft -j list chain "$@" | jq -r '[.nftables[] | .rule? // empty
 		| .expr[] | .counter? // empty | .packets]
 		| map(tostring) | join(" ")'
-}
-
-# nf_drops: gwlb0's netfilter drop counter.
-nf_drops() {
-	topo_gwlbtun_stats | jq -r '.drops.netfilter // "x"'
-}
-
-# tcp_try NS ADDR PORT [SECS]: "open", "refused" or "timeout" (after SECS,
-# default 2: the SYN and one retransmission).
-tcp_try() {
-	local out
-	if out=$(ip netns exec "$1" nc -v -z -w "${4:-2}" "$2" "$3" 2>&1); then
-		echo open
-	elif [[ "$out" == *refused* ]]; then
-		echo refused
-	else
-		echo timeout
-	fi
 }
 
 # check_tcp EXPECTED DESCRIPTION NS ADDR PORT: a connection that should
@@ -193,13 +98,6 @@ check_curl() {
 	else
 		not_ok "$desc: server saw '${got:-nothing}', expected '${want:-nothing}'"
 	fi
-}
-
-# listening NS PORT: something listens on TCP PORT in NS.
-listening() {
-	local out
-	out=$(ip netns exec "$1" ss -Hltn "sport = :$2")
-	[ -n "$out" ]
 }
 
 # listen NS PORT: a TCP listener (IPv4 and IPv6) that accepts and closes.
