@@ -246,30 +246,48 @@ static int cmd_args(int argc, char **argv, struct opts *o, bool allow_all,
 
 /* ---- commands ---- */
 
+/*
+ * The common start of show and stats: parse [DEV], connect, fetch the
+ * devices with @cmd. Returns -1 when the command goes on (then @nl is open
+ * and @list filled, both for the caller to release), else the exit code.
+ */
+static int fetch_devices(int argc, char **argv, struct opts *o, bool stats,
+			 int cmd, const char **dev, struct gwlb_nl *nl,
+			 struct gwlb_device_list *list)
+{
+	struct gwlb_nl_err err;
+	int ret;
+
+	ret = cmd_args(argc, argv, o, stats, 1, dev);
+	if (ret || o->help)
+		return ret;
+	ret = connect_family(nl);
+	if (ret)
+		return ret;
+	if (gwlb_nl_get_devices(nl, cmd, *dev, list, &err) < 0) {
+		report_error(NULL, *dev, &err);
+		gwlb_device_list_free(list);
+		gwlb_nl_close(nl);
+		return GWLBCTL_EXIT_FAIL;
+	}
+	report_warning(*dev, &err);
+	return -1;
+}
+
 static int cmd_show(int argc, char **argv, struct opts *o)
 {
 	struct gwlb_device_list list = { NULL, 0, 0 };
 	const char *dev = NULL;
-	struct gwlb_nl_err err;
 	struct gwlb_nl nl;
 	struct json j;
 	unsigned int i;
 	int ret;
 
-	ret = cmd_args(argc, argv, o, false, 1, &dev);
-	if (ret || o->help)
+	ret = fetch_devices(argc, argv, o, false, GWLBTUN_CMD_GET_DEVICE, &dev,
+			    &nl, &list);
+	if (ret >= 0)
 		return ret;
-	ret = connect_family(&nl);
-	if (ret)
-		return ret;
-
-	if (gwlb_nl_get_devices(&nl, GWLBTUN_CMD_GET_DEVICE, dev, &list,
-				&err) < 0) {
-		report_error(NULL, dev, &err);
-		ret = GWLBCTL_EXIT_FAIL;
-		goto out;
-	}
-	report_warning(dev, &err);
+	ret = 0;
 
 	if (o->json) {
 		json_init(&j, stdout, o->pretty);
@@ -285,7 +303,6 @@ static int cmd_show(int argc, char **argv, struct opts *o)
 			gwlb_print_device(stdout, &list.dev[i]);
 		}
 	}
-out:
 	gwlb_device_list_free(&list);
 	gwlb_nl_close(&nl);
 	return ret;
@@ -302,20 +319,11 @@ static int cmd_stats(int argc, char **argv, struct opts *o)
 	unsigned int i;
 	int ret;
 
-	ret = cmd_args(argc, argv, o, true, 1, &dev);
-	if (ret || o->help)
+	ret = fetch_devices(argc, argv, o, true, GWLBTUN_CMD_GET_STATS, &dev,
+			    &nl, &list);
+	if (ret >= 0)
 		return ret;
-	ret = connect_family(&nl);
-	if (ret)
-		return ret;
-
-	if (gwlb_nl_get_devices(&nl, GWLBTUN_CMD_GET_STATS, dev, &list,
-				&err) < 0) {
-		report_error(NULL, dev, &err);
-		ret = GWLBCTL_EXIT_FAIL;
-		goto out;
-	}
-	report_warning(dev, &err);
+	ret = 0;
 	if (!dev) {
 		if (gwlb_nl_get_netns_stats(&nl, &netns, &err) < 0) {
 			report_error(NULL, NULL, &err);
