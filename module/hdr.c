@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gwlbtun: header work on skbs, free of device state so KUnit can drive it.
+ * gwlbtun: header work on skbs, free of configuration state so KUnit can
+ * drive it.
  *
  * The reflected packet reuses the received skb. On receive, once a packet
  * is known to be ours, the reply's outer IP, UDP and VXLAN headers are

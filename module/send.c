@@ -149,6 +149,7 @@ void gwlbtun_reflect(struct sk_buff *skb)
 	struct net *net = dev_net(dev);
 	const struct gwlbtun_config *cfg;
 	struct dst_cache *cache = NULL;
+	enum gwlbtun_drop why;
 	struct gwlbtun_reply r;
 	struct dst_entry *dst;
 	unsigned int len;
@@ -162,10 +163,6 @@ void gwlbtun_reflect(struct sk_buff *skb)
 		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_MALFORMED);
 		return;
 	}
-	/* What leaves is what tcpdump on the device shows. */
-	if (unlikely(dev_nit_active(dev)))
-		dev_queue_xmit_nit(skb, dev);
-
 	len = skb->len;
 	sport = udp_flow_src_port(net, skb, 0, 0, true);
 	uh = (struct udphdr *)(skb->data - GWLBTUN_UDP_VXLAN_LEN);
@@ -183,22 +180,22 @@ void gwlbtun_reflect(struct sk_buff *skb)
 		return;
 	}
 	if (unlikely(dst->dev == dev)) {
-		dst_release(dst);
-		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_NO_ROUTE);
-		return;
+		why = GWLBTUN_DROP_NO_ROUTE;
+		goto drop_dst;
 	}
 	if (unlikely(gwlbtun_too_big(skb, len, dst_mtu(dst),
 				     GWLBTUN_UDP_VXLAN_LEN + r.hlen))) {
-		dst_release(dst);
-		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_TOO_BIG);
-		return;
+		why = GWLBTUN_DROP_TOO_BIG;
+		goto drop_dst;
 	}
 	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) +
 			      GWLBTUN_UDP_VXLAN_LEN + r.hlen)) {
-		dst_release(dst);
-		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_NOMEM);
-		return;
+		why = GWLBTUN_DROP_NOMEM;
+		goto drop_dst;
 	}
+	/* What leaves, and only that, is what tcpdump on the device shows. */
+	if (unlikely(dev_nit_active(dev)))
+		dev_queue_xmit_nit(skb, dev);
 
 	/*
 	 * An inner checksum still to be computed (CHECKSUM_PARTIAL, as veth
@@ -242,4 +239,9 @@ void gwlbtun_reflect(struct sk_buff *skb)
 		gwlbtun_count_drop(gd->stats, GWLBTUN_DROP_XMIT);
 	else
 		gwlbtun_count(gd->stats, true, r.dir, len);
+	return;
+
+drop_dst:
+	dst_release(dst);
+	gwlbtun_drop(gd->stats, skb, why);
 }
