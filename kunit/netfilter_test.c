@@ -212,7 +212,7 @@ static void gwlbtun_nft_decap(struct kunit *test, struct sk_buff *skb)
 
 	gwlbtun_decap(skb, dev);
 	KUNIT_EXPECT_PTR_EQ(test, skb->dev, dev);
-	KUNIT_EXPECT_EQ(test, skb_mac_header(skb) + ETH_HLEN, skb->data);
+	KUNIT_EXPECT_PTR_EQ(test, skb_mac_header(skb) + ETH_HLEN, skb->data);
 	KUNIT_EXPECT_PTR_EQ(test, skb_network_header(skb), skb->data);
 	KUNIT_EXPECT_NULL(test, skb_dst(skb));
 	skb->mark = GWLBTUN_NFT_MARK;
