@@ -599,6 +599,64 @@ static void gwlbtun_test_inner_validate_other(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, skb_transport_header_was_set(skb));
 }
 
+/* One inner flow, one hash; other flows, other hashes; payload ignored. */
+static void gwlbtun_test_flow_hash(struct kunit *test)
+{
+	struct sk_buff *a = gwlbtun_test_inner4(test);
+	struct sk_buff *b = gwlbtun_test_inner4(test);
+	struct iphdr *iph = ip_hdr(b);
+	struct udphdr *uh = (struct udphdr *)(iph + 1);
+	u32 h = gwlbtun_inner_flow_hash(a, 7);
+
+	KUNIT_EXPECT_NE(test, h, 0U);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_flow_hash(b, 7), h);
+	KUNIT_EXPECT_NE(test, gwlbtun_inner_flow_hash(b, 8), h);
+
+	/* The payload and the TTL are not part of the flow. */
+	((u8 *)(uh + 1))[0] ^= 0xff;
+	iph->ttl--;
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_flow_hash(b, 7), h);
+
+	/* The source port, the protocol and the addresses are. */
+	uh->source = htons(40001);
+	KUNIT_EXPECT_NE(test, gwlbtun_inner_flow_hash(b, 7), h);
+	uh->source = htons(40000);
+	iph->protocol = IPPROTO_TCP;
+	KUNIT_EXPECT_NE(test, gwlbtun_inner_flow_hash(b, 7), h);
+	iph->protocol = IPPROTO_UDP;
+	iph->daddr ^= htonl(1);
+	KUNIT_EXPECT_NE(test, gwlbtun_inner_flow_hash(b, 7), h);
+	iph->daddr ^= htonl(1);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_flow_hash(b, 7), h);
+
+	/* A fragment: only the first has ports, so no fragment uses them. */
+	iph->frag_off = htons(IP_MF);
+	h = gwlbtun_inner_flow_hash(b, 7);
+	uh->source = htons(40001);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_flow_hash(b, 7), h);
+	iph->frag_off = htons(IP_DF);
+	KUNIT_EXPECT_NE(test, gwlbtun_inner_flow_hash(b, 7), h);
+
+	/* IPv6: the ports count too. */
+	a = gwlbtun_test_inner(test, true, GWLBTUN_TEST_PAYLOAD, 0);
+	h = gwlbtun_inner_flow_hash(a, 7);
+	KUNIT_EXPECT_NE(test, h, 0U);
+	uh = (struct udphdr *)(ipv6_hdr(a) + 1);
+	uh->dest = htons(54);
+	KUNIT_EXPECT_NE(test, gwlbtun_inner_flow_hash(a, 7), h);
+	uh->dest = htons(53);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_flow_hash(a, 7), h);
+
+	/* Not IP, or too short to be: no hash, the caller falls back. */
+	a->protocol = htons(ETH_P_ARP);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_flow_hash(a, 7), 0U);
+	b = gwlbtun_test_alloc(test, 8);
+	b->protocol = htons(ETH_P_IP);
+	skb_reset_network_header(b);
+	skb_put_zero(b, 8);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_flow_hash(b, 7), 0U);
+}
+
 static void gwlbtun_test_addr_equal(struct kunit *test)
 {
 	struct gwlbtun_addr a4 = { .family = AF_INET, .ip4 = GWLBTUN_TEST_GWLB4 };
@@ -640,6 +698,7 @@ static struct kunit_case gwlbtun_hdr_cases[] = {
 	KUNIT_CASE(gwlbtun_test_inner_validate_ip6),
 	KUNIT_CASE(gwlbtun_test_inner_validate_ip6_bad),
 	KUNIT_CASE(gwlbtun_test_inner_validate_other),
+	KUNIT_CASE(gwlbtun_test_flow_hash),
 	KUNIT_CASE(gwlbtun_test_addr_equal),
 	{}
 };

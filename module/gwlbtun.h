@@ -196,6 +196,7 @@ void gwlbtun_outer_source(const struct sk_buff *skb, struct gwlbtun_addr *a);
 int gwlbtun_outer_prepare(struct sk_buff *skb, const struct gwlbtun_tunnel *out,
 			  enum gwlbtun_dir dir, u8 ttl, bool udp_csum);
 int gwlbtun_outer_locate(const struct sk_buff *skb, struct gwlbtun_reply *r);
+u32 gwlbtun_inner_flow_hash(const struct sk_buff *skb, u32 seed);
 void gwlbtun_decap(struct sk_buff *skb, struct net_device *dev);
 int gwlbtun_inner_validate(struct sk_buff *skb);
 

@@ -23,6 +23,7 @@
 #include <net/vxlan.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <linux/etherdevice.h>
+#include <linux/jhash.h>
 
 #include "gwlbtun.h"
 
@@ -41,16 +42,25 @@ bool gwlbtun_addr_equal(const struct gwlbtun_addr *a,
 	return ipv6_addr_equal(&a->ip6, &b->ip6);
 }
 
+/* Enough of a TCP header for the ports and flags. */
+#define GWLBTUN_L4_PEEK		sizeof(struct tcphdr)
+/* From the UDP header to the inner ports: all the path ever reads. */
+#define GWLBTUN_PULL_LEN	(GWLBTUN_UDP_VXLAN_LEN + ETH_HLEN + \
+				 sizeof(struct ipv6hdr) + GWLBTUN_L4_PEEK)
+
 /*
  * RFC 7348: the I flag must be set; the other flag and reserved bits are
  * ignored on receive. @skb->data is at the UDP header. On success the UDP
- * header, the VXLAN header and the inner Ethernet header are linear.
+ * header, the VXLAN header and the inner Ethernet header are linear, and
+ * so is what follows up to the inner ports as far as the packet has it:
+ * one pull here instead of one per layer later.
  */
 int gwlbtun_vxlan_parse(struct sk_buff *skb, u32 *vni)
 {
 	const struct vxlanhdr *vxh;
 
-	if (!pskb_may_pull(skb, GWLBTUN_UDP_VXLAN_LEN + ETH_HLEN))
+	if (skb->len < GWLBTUN_UDP_VXLAN_LEN + ETH_HLEN ||
+	    !pskb_may_pull(skb, min_t(unsigned int, skb->len, GWLBTUN_PULL_LEN)))
 		return -EINVAL;
 	vxh = (const struct vxlanhdr *)(skb->data + sizeof(struct udphdr));
 	if (!(vxh->vx_flags & VXLAN_HF_VNI))
@@ -194,6 +204,63 @@ int gwlbtun_outer_locate(const struct sk_buff *skb, struct gwlbtun_reply *r)
 }
 
 /*
+ * A hash of the inner flow (addresses, protocol and, for unfragmented
+ * TCP/UDP/SCTP/DCCP, ports) for the reply's UDP source port: one flow, one
+ * port, as RFC 7348 asks. It reads only what netfilter reads anyway and is
+ * much cheaper than the generic flow dissector on this path. 0: not IP.
+ */
+u32 gwlbtun_inner_flow_hash(const struct sk_buff *skb, u32 seed)
+{
+	int off = skb_network_offset(skb);
+	__be32 _ports, ports = 0;
+	const __be32 *pp;
+	bool l4 = true;
+	u8 proto;
+	u32 h;
+
+	if (skb->protocol == htons(ETH_P_IP)) {
+		const struct iphdr *iph;
+		struct iphdr _iph;
+
+		iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
+		if (!iph)
+			return 0;
+		proto = iph->protocol;
+		h = jhash_3words((__force u32)iph->saddr,
+				 (__force u32)iph->daddr, proto, seed);
+		/* Only the first fragment has ports: leave them all out. */
+		l4 = !ip_is_fragment(iph);
+		off += iph->ihl * 4;
+	} else if (skb->protocol == htons(ETH_P_IPV6)) {
+		const struct ipv6hdr *ip6h;
+		struct ipv6hdr _ip6h;
+
+		ip6h = skb_header_pointer(skb, off, sizeof(_ip6h), &_ip6h);
+		if (!ip6h)
+			return 0;
+		proto = ip6h->nexthdr;
+		h = jhash2((const u32 *)&ip6h->saddr, 8, seed ^ proto);
+		off += sizeof(*ip6h);
+	} else {
+		return 0;
+	}
+
+	switch (proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+	case IPPROTO_DCCP:
+		pp = l4 ? skb_header_pointer(skb, off, sizeof(_ports), &_ports) :
+			  NULL;
+		if (pp)
+			ports = *pp;
+		break;
+	}
+	return jhash_1word((__force u32)ports, h) ?: 1;
+}
+
+/*
  * Decapsulate a prepared packet onto @dev: skb->data moves to the inner
  * network header, the mac header marks the inner Ethernet header, and what
  * belonged to the outer packet (route, conntrack entry, flow hash) is gone.
@@ -220,9 +287,6 @@ void gwlbtun_decap(struct sk_buff *skb, struct net_device *dev)
  * the hooks rely on them. @skb->data is at the inner network header. Trims
  * link-layer padding, as the IP stack and br_netfilter do.
  */
-/* Enough of a TCP header for the ports and flags. */
-#define GWLBTUN_L4_PEEK		sizeof(struct tcphdr)
-
 static int gwlbtun_inner_validate4(struct sk_buff *skb)
 {
 	const struct iphdr *iph;

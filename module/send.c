@@ -80,6 +80,14 @@ static struct dst_entry *gwlbtun_route6(struct net *net, struct sk_buff *skb,
 	return dst;
 }
 
+/* ip4_dst_hoplimit() without its RCU section: @net is the route's own. */
+static u8 gwlbtun_hoplimit4(const struct net *net, const struct dst_entry *dst)
+{
+	u32 ttl = dst_metric_raw(dst, RTAX_HOPLIMIT);
+
+	return ttl ? ttl : READ_ONCE(net->ipv4.sysctl_ip_default_ttl);
+}
+
 static void gwlbtun_fill4(struct net *net, struct sk_buff *skb,
 			  struct dst_entry *dst, u8 tos, bool udp_csum)
 {
@@ -88,7 +96,7 @@ static void gwlbtun_fill4(struct net *net, struct sk_buff *skb,
 	iph->tos = tos;
 	iph->tot_len = htons(skb->len);
 	if (!iph->ttl)
-		iph->ttl = ip4_dst_hoplimit(dst);
+		iph->ttl = gwlbtun_hoplimit4(net, dst);
 	ip_select_ident(net, skb, NULL);
 	udp_set_csum(!udp_csum, skb, iph->saddr, iph->daddr,
 		     skb->len - sizeof(*iph));
@@ -138,6 +146,21 @@ static void gwlbtun_gso_tunnel(struct sk_buff *skb, bool csum)
 }
 
 /*
+ * The inner flow's hash goes on the skb, as vxlan's would: the UDP source
+ * port comes from it, and a multiqueue underlay picks its TX queue by it.
+ */
+static void gwlbtun_flow_hash(struct sk_buff *skb)
+{
+	static u32 seed __read_mostly;
+	u32 hash;
+
+	net_get_random_once(&seed, sizeof(seed));
+	hash = gwlbtun_inner_flow_hash(skb, seed);
+	if (hash)
+		skb_set_hash(skb, hash, PKT_HASH_TYPE_L4);
+}
+
+/*
  * Send @skb back to its GWLB. @skb->dev is the gwlbtun device; skb->data
  * is at the inner network header (or the inner Ethernet header when the
  * hooks were skipped) and the mac header marks the inner Ethernet header.
@@ -164,6 +187,7 @@ void gwlbtun_reflect(struct sk_buff *skb)
 		return;
 	}
 	len = skb->len;
+	gwlbtun_flow_hash(skb);
 	sport = udp_flow_src_port(net, skb, 0, 0, true);
 	uh = (struct udphdr *)(skb->data - GWLBTUN_UDP_VXLAN_LEN);
 	tos = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
