@@ -4,10 +4,11 @@
 # bench.sh - the gwlbtun benchmark ("make bench"): one boot of Debian's kernel
 # under qemu (scripts/vm/run) runs scripts/bench/run-in-vm.sh, which measures
 # gwlbtun against the seed's bridge NVA, the same with br_netfilter and a
-# ruleset, plain IPv4 forwarding (the floor) and no NVA at all (the ceiling),
+# ruleset, plain IPv4 forwarding (the floor), no NVA work at all (null: what
+# the generator costs alone) and no NVA at all (the ceiling),
 # variants interleaved round robin after a discarded warm-up round. Then the
 # host turns the samples into a table (printed), results.json and chart.png.
-# What the variants and loads are: scripts/bench/README.md.
+# What the variants and loads are: the header of scripts/bench/run-in-vm.sh.
 #
 # A benchmark gates nothing: it prints figures and exits 0 unless the harness
 # itself broke (the VM run failed, or no sample was taken).
@@ -24,7 +25,8 @@
 #   BENCH_SMP=N          guest CPUs (default 1, as the reference figures);
 #                        trafgen then sends from N processes
 #   BENCH_VARIANTS="..." subset, in this order by default: gwlbtun
-#                        gwlbtun-nft seed seed-brnf floor gwlbtun-64 ceiling
+#                        gwlbtun-nft seed seed-brnf floor null gwlbtun-64
+#                        ceiling
 #   BENCH_LOADS="..."    subset of: udp64 udp64x1024 udp1500 udp64spread tcp cps
 #   BENCH_PROFILE="..."  after the rounds, perf record the udp64 load of these
 #                        variants (needs linux-perf), top symbols in
@@ -59,7 +61,7 @@ tcp_secs=${BENCH_TCP_SECONDS:-$secs}
 smp=${BENCH_SMP:-1}
 mem=${BENCH_MEM:-768}
 gso=${BENCH_UNDERLAY_GSO:-on}
-variants=${BENCH_VARIANTS:-gwlbtun gwlbtun-nft seed seed-brnf floor gwlbtun-64 ceiling}
+variants=${BENCH_VARIANTS:-gwlbtun gwlbtun-nft seed seed-brnf floor null gwlbtun-64 ceiling}
 loads=${BENCH_LOADS:-udp64 udp64x1024 udp1500 udp64spread tcp cps}
 profile=${BENCH_PROFILE:-}
 variants=${variants//,/ }
@@ -74,7 +76,7 @@ done
 case $gso in on | off) ;; *) msg "BENCH_UNDERLAY_GSO must be on or off"; exit 2 ;; esac
 for v in $variants; do
 	case $v in
-	gwlbtun | gwlbtun-nft | seed | seed-brnf | floor | gwlbtun-64 | ceiling) ;;
+	gwlbtun | gwlbtun-nft | seed | seed-brnf | floor | null | gwlbtun-64 | ceiling) ;;
 	*) msg "unknown variant: $v"; exit 2 ;;
 	esac
 done

@@ -34,11 +34,12 @@ LABELS = {
     "floor": "(d) floor: IPv4 forwarding",
     "gwlbtun-64": "(a) with 64 devices",
     "ceiling": "no NVA (bridges joined)",
+    "null": "(e) null: rx, dropped at once",
 }
 SHORT = {
     "gwlbtun": "a gwlbtun", "gwlbtun-nft": "b gwlbtun+nft", "seed": "c seed",
     "seed-brnf": "c' seed+brnf", "floor": "d floor", "gwlbtun-64": "a 64 devs",
-    "ceiling": "ceiling",
+    "ceiling": "ceiling", "null": "e null",
 }
 RATE_LOADS = [
     ("udp64", "64B 1 flow"),
@@ -47,7 +48,7 @@ RATE_LOADS = [
     ("udp64spread", "64B 16 of 64 devs"),
 ]
 TCP_LOADS = [("tcp", "TCP Mbit/s"), ("cps", "conn/s")]
-RATE_ROWS = ["gwlbtun", "gwlbtun-nft", "seed", "seed-brnf", "floor", "gwlbtun-64"]
+RATE_ROWS = ["gwlbtun", "gwlbtun-nft", "seed", "seed-brnf", "floor", "gwlbtun-64", "null"]
 TCP_ROWS = ["gwlbtun", "gwlbtun-nft", "seed", "seed-brnf", "ceiling"]
 
 # (name, numerator, denominator, loads): numerator/denominator per round
@@ -162,18 +163,28 @@ def ratios(summary):
     return out
 
 
-def overhead(summary):
-    """Per-packet cost above the floor, in microseconds of emulated CPU:
-    1/rate(variant) - 1/rate(floor), per round. The generator, the veth
-    crossings and the tc drop cost the same in every variant, so this is
-    what the NVA itself adds to forwarding."""
+# Own-cost ratios (null base): cost(denominator) / cost(numerator) per round,
+# so that, like the rate ratios, more than 1 means the numerator is faster.
+COST_RATIOS = [
+    ("own cost: floor / gwlbtun", "gwlbtun", "floor"),
+    ("own cost: seed / gwlbtun", "gwlbtun", "seed"),
+    ("own cost: (c') / (b)", "gwlbtun-nft", "seed-brnf"),
+]
+
+
+def overhead(summary, base="floor"):
+    """Per-packet cost above BASE, in microseconds of emulated CPU:
+    1/rate(variant) - 1/rate(base), per round. The generator, the veth
+    crossings and the tc drop cost the same in every variant, so above the
+    floor this is what the NVA adds to forwarding, and above null (nothing
+    but the generator and one drop) it is all the NVA itself costs."""
     out = []
     for v in RATE_ROWS:
-        if v == "floor":
+        if v in (base, "null"):
             continue
         for load, _ in RATE_LOADS:
             a = summary.get((v, load))
-            f = summary.get(("floor", "udp64" if load == "udp64spread" else load))
+            f = summary.get((base, "udp64" if load == "udp64spread" else load))
             if not a or not f:
                 continue
             per = []
@@ -184,7 +195,30 @@ def overhead(summary):
             if per:
                 st = stats(per)
                 out.append({"variant": v, "load": load, "median": round(st["median"], 2),
-                            "min": round(st["min"], 2), "max": round(st["max"], 2), "n": st["n"]})
+                            "min": round(st["min"], 2), "max": round(st["max"], 2), "n": st["n"],
+                            "per_round": {rep: 1e6 / x - 1e6 / f["samples"][rep]
+                                          for rep, x in a["samples"].items()
+                                          if x and f["samples"].get(rep)}})
+    return out
+
+
+def cost_ratios(own):
+    """Ratios of the NVAs' own costs (above null), paired by round."""
+    out = []
+    for name, num, den in COST_RATIOS:
+        for load, _ in RATE_LOADS:
+            a = next((o for o in own if o["variant"] == num and o["load"] == load), None)
+            b = next((o for o in own if o["variant"] == den and o["load"] == load), None)
+            if not a or not b:
+                continue
+            per = [b["per_round"][r] / x for r, x in a["per_round"].items()
+                   if x > 0 and r in b["per_round"]]
+            if not per:
+                continue
+            st = stats(per)
+            out.append({"name": name, "load": load, "numerator": num, "denominator": den,
+                        "median": round(st["median"], 3), "min": round(st["min"], 3),
+                        "max": round(st["max"], 3), "n": st["n"]})
     return out
 
 
@@ -203,7 +237,23 @@ def cell(s):
     return "%s [%s-%s]" % (fmt_val(u, s["median"]), fmt_val(u, s["min"]), fmt_val(u, s["max"]))
 
 
-def table(meta, summary, rats, over, checks):
+def cost_table(add, title, over):
+    w0 = 31
+    add(title)
+    cols = [l for l, _ in RATE_LOADS if any(o["load"] == l for o in over)]
+    widths = [max(len(dict(RATE_LOADS)[l]), 19) for l in cols]
+    add("  " + "variant".ljust(w0) + "  ".join(dict(RATE_LOADS)[l].rjust(w) for l, w in zip(cols, widths)))
+    for v in RATE_ROWS:
+        row = {o["load"]: o for o in over if o["variant"] == v}
+        if not row:
+            continue
+        add("  " + LABELS[v].ljust(w0) + "  ".join(
+            ("%.1f [%.1f-%.1f]" % (row[l]["median"], row[l]["min"], row[l]["max"]) if l in row else "-").rjust(w)
+            for l, w in zip(cols, widths)))
+    add("")
+
+
+def table(meta, summary, rats, over, own, crats, checks):
     lines = []
     add = lines.append
     add("gwlbtun benchmark: kernel %s, smp %s, %s rounds after a warm-up, %ss rate runs, "
@@ -237,22 +287,14 @@ def table(meta, summary, rats, over, checks):
                                                        for l, w in zip(cols, widths)))
         add("")
     if over:
-        add("NVA cost above the floor, microseconds of emulated CPU per packet "
-            "(1/rate - 1/floor rate, per round)")
-        cols = [l for l, _ in RATE_LOADS if any(o["load"] == l for o in over)]
-        widths = [max(len(dict(RATE_LOADS)[l]), 19) for l in cols]
-        add("  " + "variant".ljust(w0) + "  ".join(dict(RATE_LOADS)[l].rjust(w) for l, w in zip(cols, widths)))
-        for v in RATE_ROWS:
-            row = {o["load"]: o for o in over if o["variant"] == v}
-            if not row:
-                continue
-            add("  " + LABELS[v].ljust(w0) + "  ".join(
-                ("%.1f [%.1f-%.1f]" % (row[l]["median"], row[l]["min"], row[l]["max"]) if l in row else "-").rjust(w)
-                for l, w in zip(cols, widths)))
-        add("")
+        cost_table(add, "NVA cost above the floor, microseconds of emulated CPU per packet "
+                   "(1/rate - 1/floor rate, per round)", over)
+    if own:
+        cost_table(add, "NVA's own cost, microseconds of emulated CPU per packet "
+                   "(1/rate - 1/null rate, per round: the generator and the drop taken out)", own)
     if rats:
         add("Ratios (per-round pairs: median [min-max])")
-        for r in rats:
+        for r in rats + crats:
             add("  %-26s %-12s %6.3f [%.3f-%.3f]" % (r["name"], r["load"], r["median"], r["min"], r["max"]))
         add("")
     warns = [c for c in checks if c["status"] != "ok"]
@@ -346,7 +388,9 @@ def main():
     summary = summarise(samples)
     rats = ratios(summary)
     over = overhead(summary)
-    text = table(meta, summary, rats, over, checks)
+    own = overhead(summary, "null")
+    crats = cost_ratios(own)
+    text = table(meta, summary, rats, over, own, crats, checks)
     with open(os.path.join(d, "table.txt"), "w") as f:
         f.write(text)
     sys.stdout.write(text)
@@ -357,8 +401,9 @@ def main():
     result = {
         "meta": meta,
         "summary": [dict(v) for _, v in sorted(summary.items())],
-        "ratios": rats,
-        "cost_above_floor_us": over,
+        "ratios": rats + crats,
+        "cost_above_floor_us": [{k: v for k, v in o.items() if k != "per_round"} for o in over],
+        "own_cost_us": [{k: v for k, v in o.items() if k != "per_round"} for o in own],
         "checks": checks,
         "profiles": profiles,
         "labels": LABELS,

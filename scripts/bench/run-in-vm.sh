@@ -24,6 +24,12 @@
 #                 address (10.99.1.N), on the same ports and VNIs
 #   ceiling       no NVA: br-ext and br-int of the stand-in joined by a veth
 #                 pair (TCP loads only)
+#   null          (e) no NVA work at all: a tc ingress filter on ul-nva drops
+#                 the outer packets as they arrive. Its rate (ul-nva's
+#                 receive rate) is what the generator, the veth crossing and
+#                 one tc drop cost alone; 1/rate(x) - 1/rate(null) is then
+#                 the NVA's own cost per packet in variant x (the drop at
+#                 the far side costs what this one does)
 # Loads:
 #   udp64         trafgen in the stand-in's namespace sends ready-made VXLAN
 #                 packets (External, VNI 901, UDP 10801) at the NVA: 64-byte
@@ -128,7 +134,7 @@ in_list() {
 variant_loads() {
 	case $1 in
 	gwlbtun | gwlbtun-nft | seed | seed-brnf) echo udp64 udp64x1024 udp1500 tcp cps ;;
-	floor) echo udp64 udp64x1024 udp1500 ;;
+	floor | null) echo udp64 udp64x1024 udp1500 ;;
 	gwlbtun-64) echo udp64 udp64spread ;;
 	ceiling) echo tcp cps ;;
 	*) return 1 ;;
@@ -340,6 +346,10 @@ setup() {
 	gwlbtun-64)
 		topo_nva_up gwlbtun
 		add_extra_devs ;;
+	null)
+		tc -n "$NS_NVA" qdisc add dev ul-nva ingress &&
+			tc -n "$NS_NVA" filter add dev ul-nva ingress protocol ip \
+				pref 1 u32 match ip protocol 17 0xff action drop ;;
 	ceiling)
 		ip -n "$NS_GWLB" link add j-ext type veth peer name j-int || return 1
 		ip -n "$NS_GWLB" link set j-ext master br-ext up &&
@@ -366,6 +376,7 @@ teardown() {
 		del_extra_devs
 		topo_nva_down ;;
 	ceiling) ip -n "$NS_GWLB" link del j-ext || true ;;
+	null) tc -n "$NS_NVA" qdisc del dev ul-nva ingress || true ;;
 	esac
 }
 
@@ -412,7 +423,7 @@ trafgen_stop() {
 }
 
 rate_run() { # variant load rep seconds
-	local v=$1 l=$2 rep=$3 s=$4 cfg res rx tx dt pps try
+	local v=$1 l=$2 rep=$3 s=$4 cfg res rx tx dt pps try n
 	if [ "$v" = floor ]; then cfg=$W/floor-$l.cfg; else cfg=$W/nva-$l.cfg; fi
 	for try in 1 2 3; do
 		trafgen_start "$cfg"
@@ -428,11 +439,13 @@ rate_run() { # variant load rep seconds
 		return 0
 	fi
 	read -r rx tx dt <<<"$res"
-	pps=$(awk -v n="$tx" -v t="$dt" 'BEGIN { printf "%.1f", n / t }')
+	# null sends nothing back: its figure is what reached the NVA
+	if [ "$v" = null ]; then n=$rx; else n=$tx; fi
+	pps=$(awk -v n="$n" -v t="$dt" 'BEGIN { printf "%.1f", n / t }')
 	sample "$v" "$l" "$rep" "$pps" pps "rx=$rx;tx=$tx;seconds=$dt"
 	blog "rep $rep $v $l: $(awk -v p="$pps" 'BEGIN { printf "%.1f", p / 1000 }') kpps (rx $rx tx $tx in ${dt}s)"
 	# Everything that arrived should have left again: one out per one in.
-	if ((rx > 0)) && ((tx * 100 < rx * 98)); then
+	if [ "$v" != null ] && ((rx > 0)) && ((tx * 100 < rx * 98)); then
 		check_note "$v" "$rep" warn "$l: only $tx of $rx packets left the NVA"
 	fi
 }
@@ -549,7 +562,7 @@ PROFILE_STAGES='\] (packet_sendmsg|skb_copy_ubufs|__netif_receive_skb_core[.a-z0
 
 for v in "${PROFILE[@]}"; do
 	command -v perf >/dev/null || { blog "perf not installed: no profile"; break; }
-	[[ $v == floor || $v == ceiling ]] && continue
+	[[ $v == floor || $v == ceiling || $v == null ]] && continue
 	blog "profiling $v (udp64, ${RATE_S}s)"
 	flush_standin
 	ACTIVE=$v
@@ -573,6 +586,11 @@ for v in "${PROFILE[@]}"; do
 			echo "# $v, udp64: inclusive time of the stages (children included)"
 			perf report -i "$W/perf-$v.data" --stdio --children --sort sym \
 				-g none 2>/dev/null | grep -E "$PROFILE_STAGES" || true
+			echo
+			echo "# $v, udp64: who calls the hottest symbols (self >= 0.5%)"
+			perf report -i "$W/perf-$v.data" --stdio --no-children --sort sym \
+				-g caller,2,callee,function,percent --percent-limit 0.5 \
+				2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 900
 		} >"$OUT/profile-$v.txt" 2>&1
 	fi
 done
