@@ -9,8 +9,10 @@
  *
  * No tunnel is configured and UML has no route to the GWLB (10.0.0.5,
  * fd00::5), so a packet that gets through all three hooks reaches
- * reflection and ends there as GWLBTUN_DROP_NO_ROUTE; the last test gives
- * it a GWLB on the loopback device and sees it sent.
+ * reflection and ends there as GWLBTUN_DROP_NO_ROUTE; the last two tests
+ * give it a GWLB at one of the host's own addresses, which must be refused
+ * (the reply would loop), and then one reached through a stand-in underlay
+ * device, and see it sent.
  */
 #include <kunit/test.h>
 #include <linux/inetdevice.h>
@@ -432,51 +434,92 @@ static void gwlbtun_nft_drop_err(struct kunit *test)
 	gwlbtun_nft_expect_drop(test, GWLBTUN_DROP_NETFILTER);
 }
 
-/*
- * Bring up the loopback device with 127.0.0.1, the underlay of
- * gwlbtun_nft_reflected; it stays up, as it is on any running system.
- */
-static void gwlbtun_nft_loopback(struct kunit *test)
+/* Give @name the address @addr (the default prefix: /8 for 10.x). */
+static void gwlbtun_nft_addr(struct kunit *test, const char *name, u32 addr)
 {
 	struct ifreq ifr = {};
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+
+	strscpy(ifr.ifr_name, name, IFNAMSIZ);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(addr);
+	KUNIT_ASSERT_EQ(test, devinet_ioctl(&init_net, SIOCSIFADDR, &ifr), 0);
+}
+
+/* (a) once more, from @gwlb to @nva, with the counters it should move. */
+static void gwlbtun_nft_reflect_from(struct kunit *test, u32 gwlb, u32 nva,
+				     enum gwlbtun_drop reason,
+				     unsigned int tx_len)
+{
+	struct sk_buff *skb;
+	struct iphdr *iph;
+
+	skb = gwlbtun_nft_rx(test, false, false);
+	iph = ip_hdr(skb);
+	iph->saddr = htonl(gwlb);
+	iph->daddr = htonl(nva);
+	ip_send_check(iph);
+	gwlbtun_nft_decap(test, skb);
+
+	/* Sent on, the packet is the stack's; dropped, the test frees it. */
+	if (tx_len)
+		gwlbtun_test_untrack(test, skb);
+	else
+		skb_get(skb);
+	gwlbtun_nft_run(skb);
+	gwlbtun_nft_expect_hooks(test, NFPROTO_IPV4, 3);
+	gwlbtun_nft_expect_stats(test, reason, tx_len);
+}
+
+/*
+ * A GWLB at one of the host's own addresses (127.0.0.2: all of 127/8 is):
+ * the reply would come straight back in and, from a local sender, bounce
+ * between the tunnels for ever. It is dropped as no route. The loopback
+ * device stays up, as on any running system.
+ */
+static void gwlbtun_nft_local_gwlb(struct kunit *test)
+{
 	int err;
 
 	rtnl_lock();
 	err = dev_open(init_net.loopback_dev, NULL);
 	rtnl_unlock();
 	KUNIT_ASSERT_EQ(test, err, 0);
-	strscpy(ifr.ifr_name, init_net.loopback_dev->name, IFNAMSIZ);
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	KUNIT_ASSERT_EQ(test, devinet_ioctl(&init_net, SIOCSIFADDR, &ifr), 0);
+	gwlbtun_nft_addr(test, init_net.loopback_dev->name, INADDR_LOOPBACK);
+	gwlbtun_nft_reflect_from(test, INADDR_LOOPBACK + 1, INADDR_LOOPBACK,
+				 GWLBTUN_DROP_NO_ROUTE, 0);
 }
 
 /*
- * (a) once more with a GWLB the appliance can reach: 127.0.0.2, with the
- * appliance at 127.0.0.1. Past POST_ROUTING the packet is reflected for
- * real, out of the loopback device, and counted as sent on the Internal
- * tunnel with its inner frame's length.
+ * A GWLB the appliance can reach: 10.0.0.5, on the subnet of a second
+ * gwlbtun device that stands in for the underlay NIC (10.0.0.9/8; what it
+ * is given to send, it counts as tx_dropped). Past POST_ROUTING the packet
+ * is reflected for real, out of that device, and counted as sent on the
+ * Internal tunnel with its inner frame's length.
  */
 static void gwlbtun_nft_reflected(struct kunit *test)
 {
-	struct sk_buff *skb;
-	struct iphdr *iph;
+	struct rtnl_link_stats64 st;
+	struct net_device *ul;
+	int err;
 
-	gwlbtun_nft_loopback(test);
-	skb = gwlbtun_nft_rx(test, false, false);
-	iph = ip_hdr(skb);
-	iph->saddr = htonl(INADDR_LOOPBACK + 1);
-	iph->daddr = htonl(INADDR_LOOPBACK);
-	ip_send_check(iph);
-	gwlbtun_nft_decap(test, skb);
+	rtnl_lock();
+	ul = gwlbtun_create(&init_net, "gwlbul%d", NULL);
+	err = IS_ERR(ul) ? PTR_ERR(ul) : dev_open(ul, NULL);
+	if (err && !IS_ERR(ul))
+		unregister_netdevice(ul);
+	rtnl_unlock();
+	KUNIT_ASSERT_EQ(test, err, 0);
 
-	/* Sent on, the packet is the stack's: no reference kept. */
-	gwlbtun_test_untrack(test, skb);
-	gwlbtun_nft_run(skb);
-	gwlbtun_nft_expect_hooks(test, NFPROTO_IPV4, 3);
-	gwlbtun_nft_expect_stats(test, GWLBTUN_DROP_NONE,
-				 GWLBTUN_TEST_INNER_LEN);
+	gwlbtun_nft_addr(test, ul->name, 0x0a000009);
+	gwlbtun_nft_reflect_from(test, 0x0a000005, 0x0a000009,
+				 GWLBTUN_DROP_NONE, GWLBTUN_TEST_INNER_LEN);
+	dev_get_stats(ul, &st);
+	KUNIT_EXPECT_EQ(test, st.tx_dropped, 1ULL);
+
+	rtnl_lock();
+	unregister_netdevice(ul);
+	rtnl_unlock();
 }
 
 static struct kunit_case gwlbtun_nft_cases[] = {
@@ -491,7 +534,8 @@ static struct kunit_case gwlbtun_nft_cases[] = {
 	KUNIT_CASE(gwlbtun_nft_queue_no_listener),
 	KUNIT_CASE(gwlbtun_nft_queue_bypass),
 	KUNIT_CASE(gwlbtun_nft_drop_err),
-	/* Last: it leaves the loopback device up. */
+	/* Late: it leaves the loopback device up. */
+	KUNIT_CASE(gwlbtun_nft_local_gwlb),
 	KUNIT_CASE(gwlbtun_nft_reflected),
 	{}
 };

@@ -124,6 +124,18 @@ static void gwlbtun_fill6(struct net *net, struct sk_buff *skb,
 }
 
 /*
+ * The GWLB address is one of this host's own: the reply would come straight
+ * back in, and from a local sender that some "peers any" device accepts it
+ * would bounce between the two tunnels for ever. No GWLB is local.
+ */
+static bool gwlbtun_route_is_local(const struct dst_entry *dst, int family)
+{
+	if (family == AF_INET)
+		return ((const struct rtable *)dst)->rt_type == RTN_LOCAL;
+	return ((const struct rt6_info *)dst)->rt6i_flags & RTF_LOCAL;
+}
+
+/*
  * A GSO super-packet (only a local veth hands one over; a NIC delivers
  * wire-sized packets) is reflected as one and segmented on output like the
  * vxlan driver's: each segment, not the whole, must fit the route's MTU.
@@ -203,7 +215,8 @@ void gwlbtun_reflect(struct sk_buff *skb)
 		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_NO_ROUTE);
 		return;
 	}
-	if (unlikely(dst->dev == dev)) {
+	if (unlikely(dst->dev == dev ||
+		     gwlbtun_route_is_local(dst, r.gwlb.family))) {
 		why = GWLBTUN_DROP_NO_ROUTE;
 		goto drop_dst;
 	}

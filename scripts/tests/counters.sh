@@ -4,7 +4,8 @@
 # Counters and drop reasons, through the GWLB stand-in: the three views
 # (gwlbctl stats, ethtool -S, ip -s link) agree; packets that match no
 # device are counted per namespace (unknown VNI, malformed VXLAN); a device
-# that is down counts what it is sent and reflects nothing.
+# that is down counts what it is sent and reflects nothing; a packet from
+# the appliance itself is not reflected back into it (it would loop).
 #
 # vmtest: timeout=300
 set -euo pipefail
@@ -111,6 +112,27 @@ if [ "${bps:-0}" -gt 1000000 ] && [ "$after" = "$before" ]; then
 else
 	notok "GSO: $bps bit/s, too_big $before -> $after"
 fi
+
+# A sender on the appliance itself, accepted by "peers any": the reply would
+# be routed straight back into the host and then bounce between the two
+# tunnels for ever. It is received once, dropped as no-route, and nothing
+# leaves. (The inner frame is ARP, so no inner IP checks are involved.)
+nva "$GWLBCTL" set "$GWLB_DEV" peers any
+sum_rx='.external.rx_packets + .internal.rx_packets'
+sum_tx='.external.tx_packets + .internal.tx_packets'
+rxb=$(stats "$sum_rx")
+txb=$(stats "$sum_tx")
+nrb=$(stats '.drops.no_route')
+nva python3 -c "
+import socket, struct
+s = socket.socket(socket.AF_INET6 if ':' in '$nul' else socket.AF_INET, socket.SOCK_DGRAM)
+frame = bytes.fromhex('ffffffffffff020000000001') + b'\x08\x06' + bytes(28)
+s.sendto(struct.pack('!II', 0x08000000, $EXT_VNI << 8) + frame, ('$nul', $EXT_PORT))"
+sleep 1
+expect "a local sender's packet is received once" "$(($(stats "$sum_rx") - rxb))" 1
+expect "a local sender's packet is dropped as no-route" "$(($(stats '.drops.no_route') - nrb))" 1
+expect "a local sender's packet is not reflected" "$(($(stats "$sum_tx") - txb))" 0
+nva "$GWLBCTL" set "$GWLB_DEV" peers "$ul"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

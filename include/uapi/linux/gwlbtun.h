@@ -210,7 +210,9 @@ enum gwlbtun_tunnel_stats_attr {
  * @GWLBTUN_DROP_NETFILTER: a netfilter rule dropped the inner packet. Not
  *	counted: packets sent to an NFQUEUE that has no consumer and no
  *	"bypass" (netfilter frees them without telling the caller)
- * @GWLBTUN_DROP_NO_ROUTE: no route back to the GWLB
+ * @GWLBTUN_DROP_NO_ROUTE: no route back to the GWLB, or the route leads
+ *	into this host (a local address, or the device itself): a reply from
+ *	a local sender would otherwise loop between the two tunnels
  * @GWLBTUN_DROP_TOO_BIG: the reflected packet exceeds the route's MTU
  * @GWLBTUN_DROP_NOMEM: memory allocation failed
  * @GWLBTUN_DROP_XMIT: the underlay refused the reflected packet
