@@ -44,23 +44,19 @@ bool gwlbtun_addr_equal(const struct gwlbtun_addr *a,
 
 /* Enough of a TCP header for the ports and flags. */
 #define GWLBTUN_L4_PEEK		sizeof(struct tcphdr)
-/* From the UDP header to the inner ports: all the path ever reads. */
-#define GWLBTUN_PULL_LEN	(GWLBTUN_UDP_VXLAN_LEN + ETH_HLEN + \
-				 sizeof(struct ipv6hdr) + GWLBTUN_L4_PEEK)
 
 /*
  * RFC 7348: the I flag must be set; the other flag and reserved bits are
  * ignored on receive. @skb->data is at the UDP header. On success the UDP
- * header, the VXLAN header and the inner Ethernet header are linear, and
- * so is what follows up to the inner ports as far as the packet has it:
- * one pull here instead of one per layer later.
+ * header, the VXLAN header and the inner Ethernet header are linear. (Only
+ * headers: pulling payload into the head of a TCP super-packet costs its
+ * end-to-end throughput dearly.)
  */
 int gwlbtun_vxlan_parse(struct sk_buff *skb, u32 *vni)
 {
 	const struct vxlanhdr *vxh;
 
-	if (skb->len < GWLBTUN_UDP_VXLAN_LEN + ETH_HLEN ||
-	    !pskb_may_pull(skb, min_t(unsigned int, skb->len, GWLBTUN_PULL_LEN)))
+	if (!pskb_may_pull(skb, GWLBTUN_UDP_VXLAN_LEN + ETH_HLEN))
 		return -EINVAL;
 	vxh = (const struct vxlanhdr *)(skb->data + sizeof(struct udphdr));
 	if (!(vxh->vx_flags & VXLAN_HF_VNI))
