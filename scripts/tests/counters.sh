@@ -116,22 +116,25 @@ fi
 # A sender on the appliance itself, accepted by "peers any": the reply would
 # be routed straight back into the host and then bounce between the two
 # tunnels for ever. It is received once, dropped as no-route, and nothing
-# leaves. (The inner frame is ARP, so no inner IP checks are involved.)
+# leaves; over IPv4 and over IPv6 (both sockets listen whatever OUTER is).
+# The inner frame is ARP, so no inner IP checks are involved.
 nva "$GWLBCTL" set "$GWLB_DEV" peers any
 sum_rx='.external.rx_packets + .internal.rx_packets'
 sum_tx='.external.tx_packets + .internal.tx_packets'
-rxb=$(stats "$sum_rx")
-txb=$(stats "$sum_tx")
-nrb=$(stats '.drops.no_route')
-nva python3 -c "
+for local in "$NVA_UL4" "$NVA_UL6"; do
+	rxb=$(stats "$sum_rx")
+	txb=$(stats "$sum_tx")
+	nrb=$(stats '.drops.no_route')
+	nva python3 -c "
 import socket, struct
-s = socket.socket(socket.AF_INET6 if ':' in '$nul' else socket.AF_INET, socket.SOCK_DGRAM)
+s = socket.socket(socket.AF_INET6 if ':' in '$local' else socket.AF_INET, socket.SOCK_DGRAM)
 frame = bytes.fromhex('ffffffffffff020000000001') + b'\x08\x06' + bytes(28)
-s.sendto(struct.pack('!II', 0x08000000, $EXT_VNI << 8) + frame, ('$nul', $EXT_PORT))"
-sleep 1
-expect "a local sender's packet is received once" "$(($(stats "$sum_rx") - rxb))" 1
-expect "a local sender's packet is dropped as no-route" "$(($(stats '.drops.no_route') - nrb))" 1
-expect "a local sender's packet is not reflected" "$(($(stats "$sum_tx") - txb))" 0
+s.sendto(struct.pack('!II', 0x08000000, $EXT_VNI << 8) + frame, ('$local', $EXT_PORT))"
+	sleep 1
+	expect "a packet from $local itself is received once" "$(($(stats "$sum_rx") - rxb))" 1
+	expect "a packet from $local itself is dropped as no-route" "$(($(stats '.drops.no_route') - nrb))" 1
+	expect "a packet from $local itself is not reflected" "$(($(stats "$sum_tx") - txb))" 0
+done
 nva "$GWLBCTL" set "$GWLB_DEV" peers "$ul"
 
 echo "$passed passed, $failed failed"
