@@ -562,14 +562,18 @@ PROFILE_STAGES='\] (packet_sendmsg|skb_copy_ubufs|__netif_receive_skb_core[.a-z0
 
 for v in "${PROFILE[@]}"; do
 	command -v perf >/dev/null || { blog "perf not installed: no profile"; break; }
-	[[ $v == floor || $v == ceiling || $v == null ]] && continue
+	[[ $v == ceiling ]] && continue
 	blog "profiling $v (udp64, ${RATE_S}s)"
 	flush_standin
 	ACTIVE=$v
 	setup "$v"
 	tc -n "$NS_GWLB" filter add dev ul-gw ingress protocol ip pref 1 \
 		u32 match ip protocol 17 0xff action drop
-	trafgen_start "$W/nva-udp64.cfg"
+	if [ "$v" = floor ]; then
+		trafgen_start "$W/floor-udp64.cfg"
+	else
+		trafgen_start "$W/nva-udp64.cfg"
+	fi
 	sleep 1
 	(cd "$W" && perf record -a -g -F 1999 -o "$W/perf-$v.data" -- sleep "$RATE_S") \
 		>"$W/perf-record.log" 2>&1 || blog "perf record failed: $(tail -n 2 "$W/perf-record.log")"
@@ -590,7 +594,7 @@ for v in "${PROFILE[@]}"; do
 			echo "# $v, udp64: who calls the hottest symbols (self >= 0.5%)"
 			perf report -i "$W/perf-$v.data" --stdio --no-children --sort sym \
 				-g caller,2,callee,function,percent --percent-limit 0.5 \
-				2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 900
+				2>/dev/null | grep -v '^#' | grep -v '^$' | awk 'NR <= 900'
 		} >"$OUT/profile-$v.txt" 2>&1
 	fi
 done
