@@ -80,14 +80,6 @@ static struct dst_entry *gwlbtun_route6(struct net *net, struct sk_buff *skb,
 	return dst;
 }
 
-/* ip4_dst_hoplimit() without its RCU section: @net is the route's own. */
-static u8 gwlbtun_hoplimit4(const struct net *net, const struct dst_entry *dst)
-{
-	u32 ttl = dst_metric_raw(dst, RTAX_HOPLIMIT);
-
-	return ttl ? ttl : READ_ONCE(net->ipv4.sysctl_ip_default_ttl);
-}
-
 static void gwlbtun_fill4(struct net *net, struct sk_buff *skb,
 			  struct dst_entry *dst, u8 tos, bool udp_csum)
 {
@@ -96,7 +88,7 @@ static void gwlbtun_fill4(struct net *net, struct sk_buff *skb,
 	iph->tos = tos;
 	iph->tot_len = htons(skb->len);
 	if (!iph->ttl)
-		iph->ttl = gwlbtun_hoplimit4(net, dst);
+		iph->ttl = ip4_dst_hoplimit(dst);
 	ip_select_ident(net, skb, NULL);
 	udp_set_csum(!udp_csum, skb, iph->saddr, iph->daddr,
 		     skb->len - sizeof(*iph));
