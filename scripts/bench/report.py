@@ -237,20 +237,27 @@ def cell(s):
     return "%s [%s-%s]" % (fmt_val(u, s["median"]), fmt_val(u, s["min"]), fmt_val(u, s["max"]))
 
 
-def cost_table(add, title, over):
+def grid(add, title, rows, loads, cells):
+    """One table: a row per variant of ROWS that has a cell, a column per
+    (load, name) of LOADS that any row has; CELLS maps (variant, load) to
+    the text of a cell."""
     w0 = 31
+    cols = [(l, n) for l, n in loads if any((v, l) in cells for v in rows)]
+    if not cols:
+        return
+    widths = [max(len(n), 19) for _, n in cols]
     add(title)
-    cols = [l for l, _ in RATE_LOADS if any(o["load"] == l for o in over)]
-    widths = [max(len(dict(RATE_LOADS)[l]), 19) for l in cols]
-    add("  " + "variant".ljust(w0) + "  ".join(dict(RATE_LOADS)[l].rjust(w) for l, w in zip(cols, widths)))
-    for v in RATE_ROWS:
-        row = {o["load"]: o for o in over if o["variant"] == v}
-        if not row:
-            continue
-        add("  " + LABELS[v].ljust(w0) + "  ".join(
-            ("%.1f [%.1f-%.1f]" % (row[l]["median"], row[l]["min"], row[l]["max"]) if l in row else "-").rjust(w)
-            for l, w in zip(cols, widths)))
+    add("  " + "variant".ljust(w0) + "  ".join(n.rjust(w) for (_, n), w in zip(cols, widths)))
+    for v in rows:
+        if any((v, l) in cells for l, _ in cols):
+            add("  " + LABELS[v].ljust(w0) + "  ".join(cells.get((v, l), "-").rjust(w)
+                                                       for (l, _), w in zip(cols, widths)))
     add("")
+
+
+def cost_cells(over):
+    return {(o["variant"], o["load"]): "%.1f [%.1f-%.1f]" % (o["median"], o["min"], o["max"])
+            for o in over}
 
 
 def table(meta, summary, rats, over, own, crats, checks):
@@ -263,35 +270,16 @@ def table(meta, summary, rats, over, own, crats, checks):
             meta.get("underlay_gso", "?"), ", QUICK MODE" if meta.get("quick") == "1" else ""))
     add("cells: median [min-max] over the rounds; TCG emulation: compare within a run, as ratios")
     add("")
-    w0 = 31
-    cols = [l for l, _ in RATE_LOADS if any((v, l) in summary for v in RATE_ROWS)]
-    if cols:
-        add("NVA packet rate, kpps transmitted by the NVA (trafgen -> NVA -> tc drop)")
-        widths = [max(len(dict(RATE_LOADS)[l]), 19) for l in cols]
-        add("  " + "variant".ljust(w0) + "  ".join(dict(RATE_LOADS)[l].rjust(w) for l, w in zip(cols, widths)))
-        for v in RATE_ROWS:
-            if not any((v, l) in summary for l in cols):
-                continue
-            add("  " + LABELS[v].ljust(w0) + "  ".join(cell(summary.get((v, l))).rjust(w)
-                                                       for l, w in zip(cols, widths)))
-        add("")
-    cols = [l for l, _ in TCP_LOADS if any((v, l) in summary for v in TCP_ROWS)]
-    if cols:
-        add("End to end, client -> stand-in -> NVA -> stand-in -> server")
-        widths = [19 for _ in cols]
-        add("  " + "variant".ljust(w0) + "  ".join(dict(TCP_LOADS)[l].rjust(w) for l, w in zip(cols, widths)))
-        for v in TCP_ROWS:
-            if not any((v, l) in summary for l in cols):
-                continue
-            add("  " + LABELS[v].ljust(w0) + "  ".join(cell(summary.get((v, l))).rjust(w)
-                                                       for l, w in zip(cols, widths)))
-        add("")
-    if over:
-        cost_table(add, "NVA cost above the floor, microseconds of emulated CPU per packet "
-                   "(1/rate - 1/floor rate, per round)", over)
-    if own:
-        cost_table(add, "NVA's own cost, microseconds of emulated CPU per packet "
-                   "(1/rate - 1/null rate, per round: the generator and the drop taken out)", own)
+    cells = {k: cell(v) for k, v in summary.items()}
+    grid(add, "NVA packet rate, kpps transmitted by the NVA (trafgen -> NVA -> tc drop)",
+         RATE_ROWS, RATE_LOADS, cells)
+    grid(add, "End to end, client -> stand-in -> NVA -> stand-in -> server",
+         TCP_ROWS, TCP_LOADS, cells)
+    grid(add, "NVA cost above the floor, microseconds of emulated CPU per packet "
+         "(1/rate - 1/floor rate, per round)", RATE_ROWS, RATE_LOADS, cost_cells(over))
+    grid(add, "NVA's own cost, microseconds of emulated CPU per packet "
+         "(1/rate - 1/null rate, per round: the generator and the drop taken out)",
+         RATE_ROWS, RATE_LOADS, cost_cells(own))
     if rats:
         add("Ratios (per-round pairs: median [min-max])")
         for r in rats + crats:
