@@ -82,6 +82,20 @@ diag() {
 	done <<<"$1"
 }
 
+# check_ping WHAT N [PING-ARGS...]: N pings from the client to the server,
+# every one answered.
+check_ping() {
+	local what=$1 n=$2 out
+	shift 2
+	out=$(ip netns exec "$NS_CLIENT" ping -c "$n" -i 0.2 -W 2 "$@" "$SERVER_IP" 2>&1) || true
+	if topo_text_has "$out" " $n received"; then
+		ok "$what"
+	else
+		not_ok "$what"
+		diag "$out"
+	fi
+}
+
 is_uint() {
 	[[ "$1" =~ ^[0-9]+$ ]]
 }
@@ -312,13 +326,7 @@ e2e_scenario() {
 	# Check 5: ping, with ARP crossing the NVA afresh.
 	ip -n "$NS_CLIENT" neigh flush dev c0
 	ip -n "$NS_SERVER" neigh flush dev s0
-	PING_OUT=$(ip netns exec "$NS_CLIENT" ping -c 3 -i 0.2 -W 2 "$SERVER_IP" 2>&1) || true
-	if topo_text_has "$PING_OUT" " 3 received"; then
-		ok "ping client -> server: 3 of 3 answered"
-	else
-		not_ok "ping client -> server: 3 of 3 answered"
-		diag "$PING_OUT"
-	fi
+	check_ping "ping client -> server: 3 of 3 answered" 3
 	C_MAC=$(topo_mac "$NS_CLIENT" c0)
 	S_MAC=$(topo_mac "$NS_SERVER" s0)
 	C_SEES=$(topo_neigh_mac "$NS_CLIENT" "$SERVER_IP" c0)
@@ -331,13 +339,8 @@ e2e_scenario() {
 	# probes (which under TCG could land in the middle of check 4).
 	ip -n "$NS_CLIENT" neigh replace "$SERVER_IP" lladdr "$S_MAC" dev c0 nud permanent
 	ip -n "$NS_SERVER" neigh replace "$CLIENT_IP" lladdr "$C_MAC" dev s0 nud permanent
-	PING_OUT=$(ip netns exec "$NS_CLIENT" ping -c 2 -i 0.2 -W 2 -M 'do' -s 1472 "$SERVER_IP" 2>&1) || true
-	if topo_text_has "$PING_OUT" " 2 received"; then
-		ok "full-size inner packets (1500-byte IPv4, DF) cross in both directions"
-	else
-		not_ok "full-size inner packets (1500-byte IPv4, DF) cross in both directions"
-		diag "$PING_OUT"
-	fi
+	check_ping "full-size inner packets (1500-byte IPv4, DF) cross in both directions" 2 \
+		-M 'do' -s 1472
 
 	# Check 4: a sender that is not an allowed GWLB.
 	if [ "$NVA" = gwlbtun ]; then

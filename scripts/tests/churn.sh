@@ -548,13 +548,7 @@ check "phase 2: hooks on with the drop rule dropped packets as netfilter ($(get 
 check "phase 2: packets were reflected in between (tx $(($(get "$D" et) + $(get "$D" it))))" \
 	ge $(($(get "$D" et) + $(get "$D" it))) 1
 
-PING_OUT=$(ip netns exec "$NS_CLIENT" ping -c 3 -i 0.2 -W 2 "$SERVER_IP" 2>&1) || true
-if topo_text_has "$PING_OUT" " 3 received"; then
-	ok "after phase 2 (peers $GW, hooks off) ping client -> server: 3 of 3 answered"
-else
-	not_ok "after phase 2 (peers $GW, hooks off) ping client -> server: 3 of 3 answered"
-	diag "$PING_OUT"
-fi
+check_ping "after phase 2 (peers $GW, hooks off) ping client -> server: 3 of 3 answered" 3
 
 splat_check
 echo "$((CHECKS - FAILS)) passed, $FAILS failed"
