@@ -55,6 +55,8 @@ struct gwlbtun_params {
 	bool peers_any;
 	bool udp_csum;
 	bool nf_hooks;
+	bool udp6_zero_csum_rx;		/* accept outer IPv6 UDP checksum 0 */
+	u8 non_ip;			/* enum gwlbtun_non_ip */
 	u8 ttl;
 	u32 mark[GWLBTUN_NDIRS];
 	u32 mark_mask;

@@ -21,7 +21,8 @@
  *	GWLBTUN_A_IFNAME, GWLBTUN_A_EXTERNAL and GWLBTUN_A_INTERNAL (only while
  *	configured), GWLBTUN_A_PEERS, GWLBTUN_A_PEERS_ANY, GWLBTUN_A_TTL,
  *	GWLBTUN_A_UDP_CSUM, GWLBTUN_A_NF_HOOKS, GWLBTUN_A_MARK_EXTERNAL,
- *	GWLBTUN_A_MARK_INTERNAL and GWLBTUN_A_MARK_MASK.
+ *	GWLBTUN_A_MARK_INTERNAL, GWLBTUN_A_MARK_MASK, GWLBTUN_A_NON_IP and
+ *	GWLBTUN_A_UDP6_ZERO_CSUM_RX.
  *
  * GWLBTUN_CMD_SET_DEVICE
  *	Changes the attributes present and keeps the others. GWLBTUN_A_EXTERNAL
@@ -103,6 +104,15 @@ enum gwlbtun_cmd {
  *	The outer packet keeps the mark for its route lookup, as vxlan does.
  * @GWLBTUN_A_STATS: nest of &enum gwlbtun_stats_attr, read only
  * @GWLBTUN_A_PAD: padding for 64-bit attributes
+ * @GWLBTUN_A_NON_IP: u8, what happens to inner frames netfilter cannot see
+ *	while GWLBTUN_A_NF_HOOKS is on: GWLBTUN_NON_IP_DROP (default) drops
+ *	them (counted as GWLBTUN_DROP_UNFILTERED), GWLBTUN_NON_IP_REFLECT
+ *	reflects them unfiltered. ARP is always reflected. IP inside 802.1Q
+ *	or 802.1ad tags is always dropped while the hooks are on: it would
+ *	pass the firewall unseen.
+ * @GWLBTUN_A_UDP6_ZERO_CSUM_RX: u8 0 or 1, accept outer IPv6 packets whose
+ *	UDP checksum is zero (RFC 6936 allows it for tunnels that opt in).
+ *	Default 0: such packets are dropped as GWLBTUN_DROP_ZERO_CSUM.
  */
 enum gwlbtun_attr {
 	GWLBTUN_A_UNSPEC,
@@ -120,10 +130,25 @@ enum gwlbtun_attr {
 	GWLBTUN_A_MARK_MASK,
 	GWLBTUN_A_STATS,
 	GWLBTUN_A_PAD,
+	GWLBTUN_A_NON_IP,
+	GWLBTUN_A_UDP6_ZERO_CSUM_RX,
 	__GWLBTUN_A_MAX
 };
 
 #define GWLBTUN_A_MAX (__GWLBTUN_A_MAX - 1)
+
+/**
+ * enum gwlbtun_non_ip - values of GWLBTUN_A_NON_IP
+ * @GWLBTUN_NON_IP_DROP: drop, counted as GWLBTUN_DROP_UNFILTERED
+ * @GWLBTUN_NON_IP_REFLECT: reflect without filtering
+ */
+enum gwlbtun_non_ip {
+	GWLBTUN_NON_IP_DROP,
+	GWLBTUN_NON_IP_REFLECT,
+	__GWLBTUN_NON_IP_MAX
+};
+
+#define GWLBTUN_NON_IP_MAX (__GWLBTUN_NON_IP_MAX - 1)
 
 /**
  * enum gwlbtun_tunnel_attr - one tunnel, in GWLBTUN_A_EXTERNAL/INTERNAL
@@ -145,11 +170,15 @@ enum gwlbtun_tunnel_attr {
  * @GWLBTUN_PEER_A_UNSPEC: unused
  * @GWLBTUN_PEER_A_IPV4: 4 bytes, an IPv4 address in network byte order
  * @GWLBTUN_PEER_A_IPV6: 16 bytes, an IPv6 address
+ * @GWLBTUN_PEER_A_ROUTE_MTU: u32, read only (GET replies): the MTU of the
+ *	route to this GWLB now, 0 when there is none. A 1500-byte inner frame
+ *	needs 1550 over IPv4 and 1570 over IPv6.
  */
 enum gwlbtun_peer_attr {
 	GWLBTUN_PEER_A_UNSPEC,
 	GWLBTUN_PEER_A_IPV4,
 	GWLBTUN_PEER_A_IPV6,
+	GWLBTUN_PEER_A_ROUTE_MTU,
 	__GWLBTUN_PEER_A_MAX
 };
 
@@ -216,6 +245,23 @@ enum gwlbtun_tunnel_stats_attr {
  * @GWLBTUN_DROP_TOO_BIG: the reflected packet exceeds the route's MTU
  * @GWLBTUN_DROP_NOMEM: memory allocation failed
  * @GWLBTUN_DROP_XMIT: the underlay refused the reflected packet
+ * @GWLBTUN_DROP_NOT_UNICAST: the outer packet was not addressed to this
+ *	host alone (multicast or broadcast): a reply would carry a group address
+ *	as its source
+ * @GWLBTUN_DROP_ZERO_CSUM: outer IPv6 with a zero UDP checksum while
+ *	GWLBTUN_A_UDP6_ZERO_CSUM_RX is off (RFC 6936)
+ * @GWLBTUN_DROP_TTL: the outer TTL / hop limit was 1 or 0. A reply leaves
+ *	with at most the received TTL minus one, so that a reflection loop
+ *	between two hosts (two devices accepting any peer, say) dies out
+ * @GWLBTUN_DROP_UNFILTERED: while the netfilter hooks are on, an inner
+ *	frame they cannot see: IP inside VLAN tags, or another non-IP, non-ARP
+ *	frame while GWLBTUN_A_NON_IP is GWLBTUN_NON_IP_DROP
+ * @GWLBTUN_DROP_ECN: the outer header was marked CE (congestion) but the
+ *	inner packet is not ECN-capable (RFC 6040 section 4.2)
+ * @GWLBTUN_DROP_STALE: at transmit, the packet's reply context is no longer
+ *	valid: its GWLB left the allow-list, the device was reconfigured to
+ *	no tunnels, or the packet holds no context of this device (fragments
+ *	that arrived on two devices, reassembled into one)
  * @__GWLBTUN_DROP_MAX: number of reasons plus one
  */
 enum gwlbtun_drop {
@@ -229,6 +275,12 @@ enum gwlbtun_drop {
 	GWLBTUN_DROP_TOO_BIG,
 	GWLBTUN_DROP_NOMEM,
 	GWLBTUN_DROP_XMIT,
+	GWLBTUN_DROP_NOT_UNICAST,
+	GWLBTUN_DROP_ZERO_CSUM,
+	GWLBTUN_DROP_TTL,
+	GWLBTUN_DROP_UNFILTERED,
+	GWLBTUN_DROP_ECN,
+	GWLBTUN_DROP_STALE,
 	__GWLBTUN_DROP_MAX
 };
 
