@@ -24,6 +24,7 @@ static netdev_tx_t gwlbtun_start_xmit(struct sk_buff *skb,
 
 static const enum gwlbtun_drop gwlbtun_tx_drops[] = {
 	GWLBTUN_DROP_NO_ROUTE, GWLBTUN_DROP_TOO_BIG, GWLBTUN_DROP_XMIT,
+	GWLBTUN_DROP_STALE,
 };
 
 static void gwlbtun_get_stats64(struct net_device *dev,
@@ -182,7 +183,15 @@ static const char gwlbtun_drop_stat_names[][ETH_GSTRING_LEN] = {
 	[GWLBTUN_DROP_TOO_BIG] = "drop_too_big",
 	[GWLBTUN_DROP_NOMEM] = "drop_nomem",
 	[GWLBTUN_DROP_XMIT] = "drop_xmit",
+	[GWLBTUN_DROP_NOT_UNICAST] = "drop_not_unicast",
+	[GWLBTUN_DROP_ZERO_CSUM] = "drop_zero_csum",
+	[GWLBTUN_DROP_TTL] = "drop_ttl",
+	[GWLBTUN_DROP_UNFILTERED] = "drop_unfiltered",
+	[GWLBTUN_DROP_ECN] = "drop_ecn",
+	[GWLBTUN_DROP_STALE] = "drop_stale",
 };
+
+static_assert(ARRAY_SIZE(gwlbtun_drop_stat_names) == __GWLBTUN_DROP_MAX);
 
 #define GWLBTUN_N_STATS (ARRAY_SIZE(gwlbtun_tunnel_stat_names) + \
 			 GWLBTUN_DROP_MAX)
