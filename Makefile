@@ -20,7 +20,8 @@ KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
 	fi)
 KVER ?= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 PREFIX ?= /usr/local
-CHECKPATCH ?= $(firstword $(wildcard /var/cache/gwlbtun/linux-source-*/scripts/checkpatch.pl))
+# checkpatch.pl from Debian's linux-source, extracted on first use (recursive: only `make style` runs it)
+CHECKPATCH ?= $(shell scripts/find-checkpatch.sh)
 SOURCES := $(wildcard module/*.c module/*.h kunit/*.c) include/uapi/linux/gwlbtun.h
 
 all: module gwlbctl
@@ -53,7 +54,7 @@ bench: all
 	scripts/bench.sh
 
 style:
-	@test -n "$(CHECKPATCH)" || { echo "no checkpatch.pl: run 'make kunit' once to extract the kernel tree" >&2; exit 1; }
+	@test -n "$(CHECKPATCH)" || { echo "no checkpatch.pl: run 'make deps' (Debian's linux-source) or set CHECKPATCH" >&2; exit 1; }
 	perl $(CHECKPATCH) --no-tree --strict --terse -f $(SOURCES)
 
 sparse:

@@ -69,10 +69,25 @@ sparse() {
 	no_warnings "$logdir/sparse.out"
 }
 
+# make style with checkpatch.pl extracted first (scripts/find-checkpatch.sh);
+# fails when make style fails, when checkpatch reports anything, and when
+# checkpatch does not run at all: it must first flag a known violation.
 checkpatch() {
-	make -s style >"$logdir/checkpatch.out" 2>&1
-	cat "$logdir/checkpatch.out"
-	! grep -E '(ERROR|WARNING|CHECK):' "$logdir/checkpatch.out"
+	local cp out=$logdir/checkpatch.out canary=$logdir/checkpatch-canary.c rc
+	cp=$(scripts/find-checkpatch.sh) || { echo "checkpatch: no checkpatch.pl"; return 1; }
+	[ -s "$cp" ] || { echo "checkpatch: $cp is missing or empty"; return 1; }
+	printf 'int  main(void)\n{\n\treturn 0 ;\n}\n' >"$canary"
+	if make -s style CHECKPATCH="$cp" SOURCES="$canary" >"$out" 2>&1 ||
+		! grep -q 'space prohibited before semicolon' "$out"; then
+		cat "$out"
+		echo "checkpatch: $cp did not flag a known violation in $canary: it does not run"
+		return 1
+	fi
+	make -s style CHECKPATCH="$cp" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	[ "$rc" -eq 0 ] || { echo "checkpatch: make style exited $rc"; return 1; }
+	! grep -E '(ERROR|WARNING|CHECK):' "$out"
 }
 
 shell_scripts() {
