@@ -68,6 +68,7 @@ static int gwlbtun_dev_init(struct net_device *dev)
 		return err;
 	}
 	list_add_tail(&gd->list, &gn->devices);
+	gwlbtun_net_changed(gn);
 	return 0;
 }
 
@@ -80,6 +81,7 @@ static void gwlbtun_dev_uninit(struct net_device *dev)
 
 	gwlbtun_config_clear(gd);
 	list_del(&gd->list);
+	gwlbtun_net_changed(gwlbtun_pernet(dev_net(dev)));
 }
 
 static void gwlbtun_dev_free(struct net_device *dev)

@@ -157,7 +157,16 @@ struct gwlbtun_net {
 	struct list_head devices;
 	/* Packets that reached a gwlbtun port but matched no device. */
 	struct gwlbtun_pcpu_stats __percpu *unmatched;
+	/* Bumped when a device comes, goes or is reconfigured: see dumps. */
+	unsigned int gen;
 };
+
+/* RTNL held. A dump's cb->seq is gen + 1, which must never be 0. */
+static inline void gwlbtun_net_changed(struct gwlbtun_net *gn)
+{
+	if (++gn->gen == UINT_MAX)
+		gn->gen = 0;
+}
 
 extern unsigned int gwlbtun_net_id;
 extern struct rtnl_link_ops gwlbtun_link_ops;
@@ -239,6 +248,8 @@ extern const struct ethtool_ops gwlbtun_ethtool_ops;
 extern const struct nla_policy gwlbtun_policy[GWLBTUN_A_MAX + 1];
 int gwlbtun_nl_parse(struct nlattr **attrs, struct gwlbtun_params *p,
 		     struct netlink_ext_ack *extack);
+int gwlbtun_nl_put_config(struct sk_buff *msg, struct net *net,
+			  const struct gwlbtun_params *p);
 int gwlbtun_genl_init(void);
 void gwlbtun_genl_exit(void);
 void gwlbtun_genl_notify(struct gwlbtun_dev *gd);

@@ -6,6 +6,8 @@
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
+#include <net/ip6_route.h>
+#include <net/route.h>
 
 #include "gwlbtun.h"
 
@@ -17,6 +19,10 @@ static const struct nla_policy gwlbtun_tunnel_policy[GWLBTUN_TUNNEL_A_MAX + 1] =
 static const struct nla_policy gwlbtun_peer_policy[GWLBTUN_PEER_A_MAX + 1] = {
 	[GWLBTUN_PEER_A_IPV4] = NLA_POLICY_EXACT_LEN(sizeof(__be32)),
 	[GWLBTUN_PEER_A_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[GWLBTUN_PEER_A_ROUTE_MTU] = {
+		.type = NLA_REJECT,
+		.reject_message = "read-only attribute",
+	},
 };
 
 const struct nla_policy gwlbtun_policy[GWLBTUN_A_MAX + 1] = {
@@ -33,6 +39,8 @@ const struct nla_policy gwlbtun_policy[GWLBTUN_A_MAX + 1] = {
 	[GWLBTUN_A_MARK_INTERNAL] = { .type = NLA_U32 },
 	[GWLBTUN_A_MARK_MASK] = { .type = NLA_U32 },
 	[GWLBTUN_A_STATS] = { .type = NLA_REJECT },
+	[GWLBTUN_A_NON_IP] = NLA_POLICY_MAX(NLA_U8, GWLBTUN_NON_IP_MAX),
+	[GWLBTUN_A_UDP6_ZERO_CSUM_RX] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static struct genl_family gwlbtun_genl_family;
@@ -80,11 +88,82 @@ static int gwlbtun_nl_put_tunnel(struct sk_buff *msg, int type,
 	return 0;
 }
 
-static int gwlbtun_nl_put_config(struct sk_buff *msg,
-				 const struct gwlbtun_params *p)
+static u32 gwlbtun_nl_route_mtu6(struct net *net, const struct in6_addr *daddr)
+{
+	u32 mtu = 0;
+#if IS_ENABLED(CONFIG_IPV6)
+	struct flowi6 fl6 = {
+		.daddr = *daddr,
+		.flowi6_proto = IPPROTO_UDP,
+	};
+	struct dst_entry *dst = ip6_route_output(net, NULL, &fl6);
+
+	if (!dst->error && !(((struct rt6_info *)dst)->rt6i_flags & RTF_LOCAL))
+		mtu = dst_mtu(dst);
+	dst_release(dst);
+#endif
+	return mtu;
+}
+
+/*
+ * The MTU of the route to @peer in @net now, as the data path would find
+ * it; 0 when there is none, or when it leads into this host (the data path
+ * drops such replies as GWLBTUN_DROP_NO_ROUTE).
+ */
+static u32 gwlbtun_nl_route_mtu(struct net *net,
+				const struct gwlbtun_addr *peer)
+{
+	struct flowi4 fl4 = {
+		.daddr = peer->ip4,
+		.flowi4_proto = IPPROTO_UDP,
+	};
+	struct rtable *rt;
+	u32 mtu = 0;
+
+	if (peer->family == AF_INET6)
+		return gwlbtun_nl_route_mtu6(net, &peer->ip6);
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return 0;
+	if (rt->rt_type == RTN_UNICAST)
+		mtu = dst_mtu(&rt->dst);
+	ip_rt_put(rt);
+	return mtu;
+}
+
+/*
+ * GWLBTUN_A_PEERS: each address, followed by the MTU of the route to it
+ * (GWLBTUN_PEER_A_ROUTE_MTU, which describes the address before it).
+ */
+static int gwlbtun_nl_put_peers(struct sk_buff *msg, struct net *net,
+				const struct gwlbtun_params *p)
 {
 	struct nlattr *nest;
 	unsigned int i;
+	int err;
+
+	nest = nla_nest_start(msg, GWLBTUN_A_PEERS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < p->n_peers; i++) {
+		const struct gwlbtun_addr *a = &p->peers[i];
+
+		if (a->family == AF_INET)
+			err = nla_put_in_addr(msg, GWLBTUN_PEER_A_IPV4, a->ip4);
+		else
+			err = nla_put_in6_addr(msg, GWLBTUN_PEER_A_IPV6, &a->ip6);
+		if (err || nla_put_u32(msg, GWLBTUN_PEER_A_ROUTE_MTU,
+				       gwlbtun_nl_route_mtu(net, a)))
+			return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* A device's settings, as GET replies and notifications carry them. */
+int gwlbtun_nl_put_config(struct sk_buff *msg, struct net *net,
+			  const struct gwlbtun_params *p)
+{
 	int err;
 
 	if (gwlbtun_params_configured(p)) {
@@ -96,27 +175,16 @@ static int gwlbtun_nl_put_config(struct sk_buff *msg,
 		if (err)
 			return err;
 	}
-	nest = nla_nest_start(msg, GWLBTUN_A_PEERS);
-	if (!nest)
-		return -EMSGSIZE;
-	for (i = 0; i < p->n_peers; i++) {
-		const struct gwlbtun_addr *a = &p->peers[i];
-
-		if (a->family == AF_INET)
-			err = nla_put_in_addr(msg, GWLBTUN_PEER_A_IPV4, a->ip4);
-		else
-			err = nla_put_in6_addr(msg, GWLBTUN_PEER_A_IPV6, &a->ip6);
-		if (err)
-			return err;
-	}
-	nla_nest_end(msg, nest);
-	if (nla_put_u8(msg, GWLBTUN_A_PEERS_ANY, p->peers_any) ||
+	if (gwlbtun_nl_put_peers(msg, net, p) ||
+	    nla_put_u8(msg, GWLBTUN_A_PEERS_ANY, p->peers_any) ||
 	    nla_put_u8(msg, GWLBTUN_A_TTL, p->ttl) ||
 	    nla_put_u8(msg, GWLBTUN_A_UDP_CSUM, p->udp_csum) ||
 	    nla_put_u8(msg, GWLBTUN_A_NF_HOOKS, p->nf_hooks) ||
 	    nla_put_u32(msg, GWLBTUN_A_MARK_EXTERNAL, p->mark[GWLBTUN_EXT]) ||
 	    nla_put_u32(msg, GWLBTUN_A_MARK_INTERNAL, p->mark[GWLBTUN_INT]) ||
-	    nla_put_u32(msg, GWLBTUN_A_MARK_MASK, p->mark_mask))
+	    nla_put_u32(msg, GWLBTUN_A_MARK_MASK, p->mark_mask) ||
+	    nla_put_u8(msg, GWLBTUN_A_NON_IP, p->non_ip) ||
+	    nla_put_u8(msg, GWLBTUN_A_UDP6_ZERO_CSUM_RX, p->udp6_zero_csum_rx))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -169,9 +237,13 @@ static int gwlbtun_nl_put_stats(struct sk_buff *msg,
 	return 0;
 }
 
-/* One device's message: its configuration or its counters. RTNL held. */
+/*
+ * One device's message: its configuration or its counters. RTNL held.
+ * A dump passes its @cb, to flag the message if the devices changed.
+ */
 static int gwlbtun_nl_fill(struct sk_buff *msg, struct gwlbtun_dev *gd,
-			   u8 cmd, u32 portid, u32 seq, int flags)
+			   u8 cmd, u32 portid, u32 seq, int flags,
+			   struct netlink_callback *cb)
 {
 	const struct gwlbtun_config *cfg = rtnl_dereference(gd->cfg);
 	void *hdr;
@@ -180,6 +252,8 @@ static int gwlbtun_nl_fill(struct sk_buff *msg, struct gwlbtun_dev *gd,
 	hdr = genlmsg_put(msg, portid, seq, &gwlbtun_genl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
 	err = -EMSGSIZE;
 	if (nla_put_u32(msg, GWLBTUN_A_IFINDEX, gd->dev->ifindex) ||
 	    nla_put_string(msg, GWLBTUN_A_IFNAME, gd->dev->name))
@@ -187,7 +261,8 @@ static int gwlbtun_nl_fill(struct sk_buff *msg, struct gwlbtun_dev *gd,
 	if (cmd == GWLBTUN_CMD_GET_STATS)
 		err = gwlbtun_nl_put_stats(msg, gd->stats, true);
 	else
-		err = cfg ? gwlbtun_nl_put_config(msg, &cfg->p) : 0;
+		err = cfg ? gwlbtun_nl_put_config(msg, dev_net(gd->dev),
+						  &cfg->p) : 0;
 	if (err)
 		goto cancel;
 	genlmsg_end(msg, hdr);
@@ -210,7 +285,7 @@ static int gwlbtun_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 	gd = gwlbtun_nl_dev(info);
 	err = IS_ERR(gd) ? PTR_ERR(gd) :
 		gwlbtun_nl_fill(msg, gd, info->genlhdr->cmd, info->snd_portid,
-				info->snd_seq, 0);
+				info->snd_seq, 0, NULL);
 	rtnl_unlock();
 	if (err) {
 		nlmsg_free(msg);
@@ -219,7 +294,12 @@ static int gwlbtun_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* cb->args[0]: how many devices of the netns were sent already. */
+/*
+ * cb->args[0]: how many devices of the netns were sent already. A device
+ * added or removed between two parts of the dump would shift that count and
+ * make it skip or repeat one: cb->seq follows the netns's generation, so
+ * the first message after such a change carries NLM_F_DUMP_INTR.
+ */
 static int gwlbtun_nl_get_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb)
 {
@@ -230,11 +310,12 @@ static int gwlbtun_nl_get_dumpit(struct sk_buff *skb,
 	int err = 0;
 
 	rtnl_lock();
+	cb->seq = gn->gen + 1;
 	list_for_each_entry(gd, &gn->devices, list) {
 		if (idx++ < cb->args[0])
 			continue;
 		err = gwlbtun_nl_fill(skb, gd, cmd, NETLINK_CB(cb->skb).portid,
-				      cb->nlh->nlmsg_seq, NLM_F_MULTI);
+				      cb->nlh->nlmsg_seq, NLM_F_MULTI, cb);
 		if (err) {
 			idx--;
 			break;
@@ -343,6 +424,11 @@ int gwlbtun_nl_parse(struct nlattr **attrs, struct gwlbtun_params *p,
 		p->mark[GWLBTUN_INT] = nla_get_u32(attrs[GWLBTUN_A_MARK_INTERNAL]);
 	if (attrs[GWLBTUN_A_MARK_MASK])
 		p->mark_mask = nla_get_u32(attrs[GWLBTUN_A_MARK_MASK]);
+	if (attrs[GWLBTUN_A_NON_IP])
+		p->non_ip = nla_get_u8(attrs[GWLBTUN_A_NON_IP]);
+	if (attrs[GWLBTUN_A_UDP6_ZERO_CSUM_RX])
+		p->udp6_zero_csum_rx =
+			nla_get_u8(attrs[GWLBTUN_A_UDP6_ZERO_CSUM_RX]);
 	return 0;
 }
 
@@ -367,8 +453,10 @@ static int gwlbtun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 	err = gwlbtun_nl_parse(info->attrs, p, info->extack);
 	if (!err)
 		err = gwlbtun_config_set(gd, p, info->extack);
-	if (!err)
+	if (!err) {
+		gwlbtun_net_changed(gwlbtun_pernet(dev_net(gd->dev)));
 		gwlbtun_genl_notify(gd);
+	}
 out:
 	rtnl_unlock();
 	kfree(p);
@@ -403,7 +491,7 @@ void gwlbtun_genl_notify(struct gwlbtun_dev *gd)
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return;
-	if (gwlbtun_nl_fill(msg, gd, GWLBTUN_CMD_SET_DEVICE, 0, 0, 0)) {
+	if (gwlbtun_nl_fill(msg, gd, GWLBTUN_CMD_SET_DEVICE, 0, 0, 0, NULL)) {
 		nlmsg_free(msg);
 		return;
 	}
@@ -446,7 +534,11 @@ static struct genl_family gwlbtun_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.small_ops = gwlbtun_genl_ops,
 	.n_small_ops = ARRAY_SIZE(gwlbtun_genl_ops),
-	.resv_start_op = GWLBTUN_CMD_MAX + 1,
+	/*
+	 * A new family leaves resv_start_op at 0: every command gets the
+	 * strict checks (reserved header bits, nlmsg_flags, a policy).
+	 */
+	.resv_start_op = 0,
 	.mcgrps = gwlbtun_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(gwlbtun_mcgrps),
 };
