@@ -248,7 +248,7 @@ extern const struct ethtool_ops gwlbtun_ethtool_ops;
 extern const struct nla_policy gwlbtun_policy[GWLBTUN_A_MAX + 1];
 int gwlbtun_nl_parse(struct nlattr **attrs, struct gwlbtun_params *p,
 		     struct netlink_ext_ack *extack);
-int gwlbtun_nl_put_config(struct sk_buff *msg, struct net *net,
+int gwlbtun_nl_put_config(struct sk_buff *msg, struct net_device *dev,
 			  const struct gwlbtun_params *p);
 int gwlbtun_genl_init(void);
 void gwlbtun_genl_exit(void);

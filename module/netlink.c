@@ -88,7 +88,8 @@ static int gwlbtun_nl_put_tunnel(struct sk_buff *msg, int type,
 	return 0;
 }
 
-static u32 gwlbtun_nl_route_mtu6(struct net *net, const struct in6_addr *daddr)
+static u32 gwlbtun_nl_route_mtu6(struct net_device *dev,
+				 const struct in6_addr *daddr)
 {
 	u32 mtu = 0;
 #if IS_ENABLED(CONFIG_IPV6)
@@ -96,9 +97,10 @@ static u32 gwlbtun_nl_route_mtu6(struct net *net, const struct in6_addr *daddr)
 		.daddr = *daddr,
 		.flowi6_proto = IPPROTO_UDP,
 	};
-	struct dst_entry *dst = ip6_route_output(net, NULL, &fl6);
+	struct dst_entry *dst = ip6_route_output(dev_net(dev), NULL, &fl6);
 
-	if (!dst->error && !(((struct rt6_info *)dst)->rt6i_flags & RTF_LOCAL))
+	if (!dst->error && dst->dev != dev &&
+	    !(((struct rt6_info *)dst)->rt6i_flags & RTF_LOCAL))
 		mtu = dst_mtu(dst);
 	dst_release(dst);
 #endif
@@ -106,11 +108,12 @@ static u32 gwlbtun_nl_route_mtu6(struct net *net, const struct in6_addr *daddr)
 }
 
 /*
- * The MTU of the route to @peer in @net now, as the data path would find
- * it; 0 when there is none, or when it leads into this host (the data path
- * drops such replies as GWLBTUN_DROP_NO_ROUTE).
+ * The MTU of the route from @dev's netns to @peer now, as the data path
+ * would find it for an unmarked packet; 0 when there is none, or when it
+ * leads into this host or through @dev itself (the data path drops such
+ * replies as GWLBTUN_DROP_NO_ROUTE).
  */
-static u32 gwlbtun_nl_route_mtu(struct net *net,
+static u32 gwlbtun_nl_route_mtu(struct net_device *dev,
 				const struct gwlbtun_addr *peer)
 {
 	struct flowi4 fl4 = {
@@ -121,11 +124,11 @@ static u32 gwlbtun_nl_route_mtu(struct net *net,
 	u32 mtu = 0;
 
 	if (peer->family == AF_INET6)
-		return gwlbtun_nl_route_mtu6(net, &peer->ip6);
-	rt = ip_route_output_key(net, &fl4);
+		return gwlbtun_nl_route_mtu6(dev, &peer->ip6);
+	rt = ip_route_output_key(dev_net(dev), &fl4);
 	if (IS_ERR(rt))
 		return 0;
-	if (rt->rt_type == RTN_UNICAST)
+	if (rt->rt_type == RTN_UNICAST && rt->dst.dev != dev)
 		mtu = dst_mtu(&rt->dst);
 	ip_rt_put(rt);
 	return mtu;
@@ -135,7 +138,7 @@ static u32 gwlbtun_nl_route_mtu(struct net *net,
  * GWLBTUN_A_PEERS: each address, followed by the MTU of the route to it
  * (GWLBTUN_PEER_A_ROUTE_MTU, which describes the address before it).
  */
-static int gwlbtun_nl_put_peers(struct sk_buff *msg, struct net *net,
+static int gwlbtun_nl_put_peers(struct sk_buff *msg, struct net_device *dev,
 				const struct gwlbtun_params *p)
 {
 	struct nlattr *nest;
@@ -153,15 +156,15 @@ static int gwlbtun_nl_put_peers(struct sk_buff *msg, struct net *net,
 		else
 			err = nla_put_in6_addr(msg, GWLBTUN_PEER_A_IPV6, &a->ip6);
 		if (err || nla_put_u32(msg, GWLBTUN_PEER_A_ROUTE_MTU,
-				       gwlbtun_nl_route_mtu(net, a)))
+				       gwlbtun_nl_route_mtu(dev, a)))
 			return -EMSGSIZE;
 	}
 	nla_nest_end(msg, nest);
 	return 0;
 }
 
-/* A device's settings, as GET replies and notifications carry them. */
-int gwlbtun_nl_put_config(struct sk_buff *msg, struct net *net,
+/* @dev's settings @p, as GET replies and notifications carry them. */
+int gwlbtun_nl_put_config(struct sk_buff *msg, struct net_device *dev,
 			  const struct gwlbtun_params *p)
 {
 	int err;
@@ -175,7 +178,7 @@ int gwlbtun_nl_put_config(struct sk_buff *msg, struct net *net,
 		if (err)
 			return err;
 	}
-	if (gwlbtun_nl_put_peers(msg, net, p) ||
+	if (gwlbtun_nl_put_peers(msg, dev, p) ||
 	    nla_put_u8(msg, GWLBTUN_A_PEERS_ANY, p->peers_any) ||
 	    nla_put_u8(msg, GWLBTUN_A_TTL, p->ttl) ||
 	    nla_put_u8(msg, GWLBTUN_A_UDP_CSUM, p->udp_csum) ||
@@ -261,8 +264,7 @@ static int gwlbtun_nl_fill(struct sk_buff *msg, struct gwlbtun_dev *gd,
 	if (cmd == GWLBTUN_CMD_GET_STATS)
 		err = gwlbtun_nl_put_stats(msg, gd->stats, true);
 	else
-		err = cfg ? gwlbtun_nl_put_config(msg, dev_net(gd->dev),
-						  &cfg->p) : 0;
+		err = cfg ? gwlbtun_nl_put_config(msg, gd->dev, &cfg->p) : 0;
 	if (err)
 		goto cancel;
 	genlmsg_end(msg, hdr);
