@@ -121,14 +121,15 @@ const struct gwlbtun_demux *gwlbtun_demux_lookup(struct gwlbtun_net *gn,
 	return tunnel;
 }
 
-struct dst_cache *gwlbtun_peer_dst_cache(const struct gwlbtun_config *cfg,
-					 const struct gwlbtun_addr *peer)
+/* The allow-listed peer with address @addr, or NULL. */
+const struct gwlbtun_peer *gwlbtun_config_peer(const struct gwlbtun_config *cfg,
+						const struct gwlbtun_addr *addr)
 {
 	unsigned int i;
 
 	for (i = 0; i < cfg->n_peers; i++) {
-		if (gwlbtun_addr_equal(&cfg->peers[i].addr, peer))
-			return (struct dst_cache *)&cfg->peers[i].dst_cache;
+		if (gwlbtun_addr_equal(&cfg->peers[i].addr, addr))
+			return &cfg->peers[i];
 	}
 	return NULL;
 }
@@ -136,9 +137,13 @@ struct dst_cache *gwlbtun_peer_dst_cache(const struct gwlbtun_config *cfg,
 static void gwlbtun_config_free(struct gwlbtun_config *cfg)
 {
 	unsigned int i;
+	int d;
 
-	for (i = 0; i < cfg->n_peers; i++)
-		dst_cache_destroy(&cfg->peers[i].dst_cache);
+	gwlbtun_reply_release_all(cfg);
+	for (i = 0; i < cfg->n_peers; i++) {
+		for (d = 0; d < GWLBTUN_NDIRS; d++)
+			dst_cache_destroy(&cfg->peers[i].dst_cache[d]);
+	}
 	kfree(cfg);
 }
 
@@ -164,9 +169,11 @@ static struct gwlbtun_config *gwlbtun_config_build(struct gwlbtun_dev *gd,
 	for (i = 0; i < p->n_peers; i++) {
 		struct gwlbtun_peer *peer = &cfg->peers[i];
 
-		if (dst_cache_init(&peer->dst_cache, GFP_KERNEL)) {
-			gwlbtun_config_free(cfg);
-			return NULL;
+		if (dst_cache_init(&peer->dst_cache[GWLBTUN_EXT], GFP_KERNEL))
+			goto err;
+		if (dst_cache_init(&peer->dst_cache[GWLBTUN_INT], GFP_KERNEL)) {
+			dst_cache_destroy(&peer->dst_cache[GWLBTUN_EXT]);
+			goto err;
 		}
 		cfg->n_peers++;
 		peer->addr = p->peers[i];
@@ -185,6 +192,10 @@ static struct gwlbtun_config *gwlbtun_config_build(struct gwlbtun_dev *gd,
 		cfg->any[d].dir = d;
 	}
 	return cfg;
+
+err:
+	gwlbtun_config_free(cfg);
+	return NULL;
 }
 
 /* Does another device already take packets this configuration would? */

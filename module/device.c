@@ -57,7 +57,6 @@ static int gwlbtun_dev_init(struct net_device *dev)
 	int err;
 
 	gd->dev = dev;
-	gwlbtun_nf_rtable_init(gd);
 	gd->stats = gwlbtun_stats_alloc();
 	if (!gd->stats)
 		return -ENOMEM;

@@ -93,9 +93,32 @@ struct gwlbtun_demux {
 
 struct gwlbtun_peer {
 	struct gwlbtun_addr addr;
-	struct dst_cache dst_cache;	/* route back to this GWLB */
+	/* Route back to this GWLB, per tunnel left on: the two directions
+	 * may carry different marks, and a mark may steer the route.
+	 */
+	struct dst_cache dst_cache[GWLBTUN_NDIRS];
 	struct gwlbtun_demux demux[GWLBTUN_NDIRS];
 };
+
+/*
+ * What the reply needs and only the receive side knows: where the packet
+ * came from and was sent to, the tunnel it leaves on, and the TTL it
+ * arrived with. Always zero-filled before use: it is compared and hashed
+ * as bytes.
+ */
+struct gwlbtun_reply {
+	struct gwlbtun_addr gwlb;	/* outer destination: the sender */
+	struct gwlbtun_addr local;	/* outer source: the address it was sent to */
+	u8 dir;				/* the tunnel it leaves on */
+	u8 ttl_in;			/* received TTL / hop limit, >= 2 */
+	u8 in_dir;			/* the tunnel it arrived on */
+	u8 pad;
+};
+
+/* Slots of a configuration's reply-context cache (see reply.c). */
+#define GWLBTUN_RDST_SLOTS	256
+
+struct gwlbtun_rdst;
 
 /* A kernel UDP socket on one port and family, shared by every device. */
 struct gwlbtun_sock {
@@ -117,6 +140,7 @@ struct gwlbtun_config {
 	struct gwlbtun_params p;
 	struct gwlbtun_sock *socks[GWLBTUN_NDIRS][2];	/* [dir][v4, v6] */
 	struct gwlbtun_demux any[GWLBTUN_NDIRS];
+	struct gwlbtun_rdst __rcu *rdst[GWLBTUN_RDST_SLOTS];
 	struct rcu_work free_work;
 	unsigned int n_peers;
 	struct gwlbtun_peer peers[];
@@ -144,8 +168,6 @@ struct gwlbtun_dev {
 	struct gwlbtun_config __rcu *cfg;	/* NULL: not configured */
 	struct gwlbtun_pcpu_stats __percpu *stats;
 	struct list_head list;			/* in gwlbtun_net.devices */
-	/* What inner packets carry through the hooks: see netfilter.c. */
-	struct rtable nf_rtable;
 };
 
 /* Per network namespace state; all writers hold RTNL. */
@@ -189,27 +211,27 @@ void gwlbtun_drop(struct gwlbtun_pcpu_stats __percpu *stats,
 		  struct sk_buff *skb, enum gwlbtun_drop reason);
 
 /* hdr.c: header work on real skbs, no device state */
-
-/*
- * What the receive side decided about the reply, kept with the packet while
- * netfilter has it (see hdr.c).
- */
-struct gwlbtun_reply {
-	struct gwlbtun_addr gwlb;	/* outer destination: the sender */
-	struct gwlbtun_addr local;	/* outer source */
-	enum gwlbtun_dir dir;		/* the tunnel it leaves on */
-	bool udp_csum;
-	unsigned int hlen;		/* outer IP header length */
-};
-
 int gwlbtun_vxlan_parse(struct sk_buff *skb, u32 *vni);
 void gwlbtun_outer_source(const struct sk_buff *skb, struct gwlbtun_addr *a);
-int gwlbtun_outer_prepare(struct sk_buff *skb, const struct gwlbtun_tunnel *out,
-			  enum gwlbtun_dir dir, u8 ttl, bool udp_csum);
-int gwlbtun_outer_locate(const struct sk_buff *skb, struct gwlbtun_reply *r);
+void gwlbtun_outer_reply(const struct sk_buff *skb, enum gwlbtun_dir in,
+			 struct gwlbtun_reply *r);
+bool gwlbtun_outer_unicast(const struct sk_buff *skb);
+u8 gwlbtun_outer_dsfield(const struct sk_buff *skb);
 u32 gwlbtun_inner_flow_hash(const struct sk_buff *skb, u32 seed);
+u8 gwlbtun_inner_dsfield(const struct sk_buff *skb);
+int gwlbtun_inner_ecn_decap(struct sk_buff *skb, u8 outer_ds);
 void gwlbtun_decap(struct sk_buff *skb, struct net_device *dev);
 int gwlbtun_inner_validate(struct sk_buff *skb);
+int gwlbtun_inner_reassembled(struct sk_buff *skb);
+bool gwlbtun_inner_tagged(const struct sk_buff *skb);
+
+/* reply.c: the reply context carried by the skb through the hooks */
+int gwlbtun_reply_init(void);
+void gwlbtun_reply_exit(void);
+struct dst_entry *gwlbtun_reply_dst(struct gwlbtun_config *cfg,
+				    const struct gwlbtun_reply *r);
+const struct gwlbtun_reply *gwlbtun_reply_of(const struct sk_buff *skb);
+void gwlbtun_reply_release_all(struct gwlbtun_config *cfg);
 
 /* socket.c */
 struct gwlbtun_sock *gwlbtun_sock_get(struct net *net, u16 port, int family,
@@ -225,18 +247,20 @@ const struct gwlbtun_demux *gwlbtun_demux_lookup(struct gwlbtun_net *gn,
 						 const struct gwlbtun_addr *src,
 						 bool *accepted);
 int gwlbtun_config_init(struct gwlbtun_dev *gd);
-struct dst_cache *gwlbtun_peer_dst_cache(const struct gwlbtun_config *cfg,
-					 const struct gwlbtun_addr *peer);
+const struct gwlbtun_peer *gwlbtun_config_peer(const struct gwlbtun_config *cfg,
+						const struct gwlbtun_addr *addr);
 
 /* receive.c */
 int gwlbtun_udp_encap_recv(struct sock *sk, struct sk_buff *skb);
 
 /* netfilter.c */
-void gwlbtun_nf_rtable_init(struct gwlbtun_dev *gd);
-void gwlbtun_nf_run(struct sk_buff *skb);
+void gwlbtun_nf_run(struct gwlbtun_config *cfg, struct sk_buff *skb,
+		    const struct gwlbtun_reply *r);
 
 /* send.c */
-void gwlbtun_reflect(struct sk_buff *skb);
+void gwlbtun_xmit(struct sk_buff *skb, const struct gwlbtun_config *cfg,
+		  const struct gwlbtun_reply *r);
+void gwlbtun_xmit_filtered(struct sk_buff *skb);
 
 /* device.c */
 struct net_device *gwlbtun_create(struct net *net, const char *name,

@@ -3,15 +3,11 @@
  * gwlbtun: header work on skbs, free of configuration state so KUnit can
  * drive it.
  *
- * The reflected packet reuses the received skb. On receive, once a packet
- * is known to be ours, the reply's outer IP, UDP and VXLAN headers are
- * written in place directly in front of the inner Ethernet header, where
- * the received ones were; the inner frame is not touched. The last
- * reserved byte of that VXLAN header carries what transmit needs to know
- * (outer family, tunnel, checksum choice) across the netfilter hooks, which
- * may queue the packet to userspace and lose every per-call context: the
- * bytes sit in the headroom, which skb reallocation preserves, and
- * transmit clears the byte before the packet leaves.
+ * The reflected packet reuses the received skb; the inner frame is never
+ * touched. What the reply needs from the outer headers is read into a
+ * struct gwlbtun_reply on receive (carried by the skb, see reply.c), and
+ * transmit writes whole new outer headers: no byte of the received ones
+ * is trusted after the hooks.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -24,13 +20,9 @@
 #include <net/netfilter/nf_conntrack.h>
 #include <linux/etherdevice.h>
 #include <linux/jhash.h>
+#include <net/inet_ecn.h>
 
 #include "gwlbtun.h"
-
-#define GWLBTUN_HINT_VALID	0x80
-#define GWLBTUN_HINT_V6		0x01
-#define GWLBTUN_HINT_INTERNAL	0x02
-#define GWLBTUN_HINT_NOCSUM	0x04
 
 bool gwlbtun_addr_equal(const struct gwlbtun_addr *a,
 			const struct gwlbtun_addr *b)
@@ -78,125 +70,61 @@ void gwlbtun_outer_source(const struct sk_buff *skb, struct gwlbtun_addr *a)
 }
 
 /*
- * Turn the received outer headers into the reply's, in place: addresses
- * swapped, UDP destination port and VNI of tunnel @out, TTL @ttl (0: the
- * route's default, filled in at transmit). Lengths, checksums and the UDP
- * source port are filled in at transmit. @skb->data stays at the UDP header.
+ * The reply context of a received packet that arrived on tunnel @in: back
+ * to its sender, from the address it was sent to, over the other tunnel.
+ * The outer IP header is the skb's network header.
  */
-int gwlbtun_outer_prepare(struct sk_buff *skb, const struct gwlbtun_tunnel *out,
-			  enum gwlbtun_dir dir, u8 ttl, bool udp_csum)
+void gwlbtun_outer_reply(const struct sk_buff *skb, enum gwlbtun_dir in,
+			 struct gwlbtun_reply *r)
 {
-	bool v6 = skb->protocol == htons(ETH_P_IPV6);
-	unsigned int hlen = v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
-	struct gwlbtun_addr src, dst;
-	struct vxlanhdr *vxh;
-	struct udphdr *uh;
-	u8 hint;
+	memset(r, 0, sizeof(*r));
+	if (skb->protocol == htons(ETH_P_IP)) {
+		const struct iphdr *iph = ip_hdr(skb);
 
-	if (v6) {
-		src.ip6 = ipv6_hdr(skb)->saddr;
-		dst.ip6 = ipv6_hdr(skb)->daddr;
+		r->gwlb.family = AF_INET;
+		r->gwlb.ip4 = iph->saddr;
+		r->local.family = AF_INET;
+		r->local.ip4 = iph->daddr;
+		r->ttl_in = iph->ttl;
 	} else {
-		src.ip4 = ip_hdr(skb)->saddr;
-		dst.ip4 = ip_hdr(skb)->daddr;
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+		r->gwlb.family = AF_INET6;
+		r->gwlb.ip6 = ip6h->saddr;
+		r->local.family = AF_INET6;
+		r->local.ip6 = ip6h->daddr;
+		r->ttl_in = ip6h->hop_limit;
 	}
-	/* The received IP header was at least this long, so this holds. */
-	if (unlikely(skb_headroom(skb) < hlen))
-		return -EINVAL;
-	if (skb_cow_head(skb, 0))
-		return -ENOMEM;
-
-	hint = GWLBTUN_HINT_VALID;
-	if (v6)
-		hint |= GWLBTUN_HINT_V6;
-	if (dir == GWLBTUN_INT)
-		hint |= GWLBTUN_HINT_INTERNAL;
-	if (!udp_csum)
-		hint |= GWLBTUN_HINT_NOCSUM;
-
-	/* These bytes are in skb->data: keep a CHECKSUM_COMPLETE sum true. */
-	skb_postpull_rcsum(skb, skb->data, GWLBTUN_UDP_VXLAN_LEN);
-	uh = (struct udphdr *)skb->data;
-	vxh = (struct vxlanhdr *)(uh + 1);
-	vxh->vx_flags = VXLAN_HF_VNI;
-	vxh->vx_vni = cpu_to_be32(out->vni << 8 | hint);
-	uh->source = 0;
-	uh->dest = htons(out->port);
-	uh->len = 0;
-	uh->check = 0;
-	skb_postpush_rcsum(skb, skb->data, GWLBTUN_UDP_VXLAN_LEN);
-
-	if (v6) {
-		struct ipv6hdr *ip6h = (struct ipv6hdr *)(skb->data - hlen);
-
-		ip6_flow_hdr(ip6h, 0, 0);
-		ip6h->payload_len = 0;
-		ip6h->nexthdr = IPPROTO_UDP;
-		ip6h->hop_limit = ttl;
-		ip6h->saddr = dst.ip6;
-		ip6h->daddr = src.ip6;
-	} else {
-		struct iphdr *iph = (struct iphdr *)(skb->data - hlen);
-
-		iph->version = 4;
-		iph->ihl = hlen >> 2;
-		iph->tos = 0;
-		iph->tot_len = 0;
-		iph->id = 0;
-		/* Never fragment the outer packet: too big is a counted drop. */
-		iph->frag_off = htons(IP_DF);
-		iph->ttl = ttl;
-		iph->protocol = IPPROTO_UDP;
-		iph->check = 0;
-		iph->saddr = dst.ip4;
-		iph->daddr = src.ip4;
-	}
-	return 0;
+	r->in_dir = in;
+	r->dir = gwlbtun_other(in);
 }
 
 /*
- * Read back what gwlbtun_outer_prepare() decided. @skb->data is at the
- * inner Ethernet header and the prepared headers are right in front of it.
+ * Was the outer packet addressed to this host alone? A reply to a
+ * multicast or broadcast packet would carry a group address as its source.
  */
-int gwlbtun_outer_locate(const struct sk_buff *skb, struct gwlbtun_reply *r)
+bool gwlbtun_outer_unicast(const struct sk_buff *skb)
 {
-	const struct vxlanhdr *vxh;
-	u8 hint;
+	if (skb->pkt_type != PACKET_HOST)
+		return false;
+	if (skb->protocol == htons(ETH_P_IP)) {
+		const struct rtable *rt = skb_rtable(skb);
+		__be32 daddr = ip_hdr(skb)->daddr;
 
-	if (unlikely(skb_headroom(skb) < GWLBTUN_UDP_VXLAN_LEN +
-					 sizeof(struct iphdr)))
-		return -EINVAL;
-	vxh = (const struct vxlanhdr *)(skb->data - sizeof(*vxh));
-	hint = be32_to_cpu(vxh->vx_vni) & 0xff;
-	if (unlikely(!(hint & GWLBTUN_HINT_VALID)))
-		return -EINVAL;
-
-	r->dir = hint & GWLBTUN_HINT_INTERNAL ? GWLBTUN_INT : GWLBTUN_EXT;
-	r->udp_csum = !(hint & GWLBTUN_HINT_NOCSUM);
-	if (hint & GWLBTUN_HINT_V6) {
-		const struct ipv6hdr *ip6h;
-
-		r->hlen = sizeof(*ip6h);
-		if (unlikely(skb_headroom(skb) < GWLBTUN_UDP_VXLAN_LEN + r->hlen))
-			return -EINVAL;
-		ip6h = (const struct ipv6hdr *)(skb->data - GWLBTUN_UDP_VXLAN_LEN -
-						r->hlen);
-		r->gwlb.family = AF_INET6;
-		r->gwlb.ip6 = ip6h->daddr;
-		r->local.family = AF_INET6;
-		r->local.ip6 = ip6h->saddr;
-	} else {
-		const struct iphdr *iph;
-
-		r->hlen = sizeof(*iph);
-		iph = (const struct iphdr *)(skb->data - GWLBTUN_UDP_VXLAN_LEN -
-					     r->hlen);
-		r->gwlb.family = AF_INET;
-		r->gwlb.ip4 = iph->daddr;
-		r->local.family = AF_INET;
-		r->local.ip4 = iph->saddr;
+		if (ipv4_is_multicast(daddr) || ipv4_is_lbcast(daddr) ||
+		    ipv4_is_zeronet(daddr))
+			return false;
+		return !rt || !(rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST));
 	}
-	return 0;
+	return !ipv6_addr_is_multicast(&ipv6_hdr(skb)->daddr);
+}
+
+/* The outer DS field (DSCP and ECN) of a received packet. */
+u8 gwlbtun_outer_dsfield(const struct sk_buff *skb)
+{
+	if (skb->protocol == htons(ETH_P_IP))
+		return ip_hdr(skb)->tos;
+	return ipv6_get_dsfield(ipv6_hdr(skb));
 }
 
 /*
@@ -257,7 +185,68 @@ u32 gwlbtun_inner_flow_hash(const struct sk_buff *skb, u32 seed)
 }
 
 /*
- * Decapsulate a prepared packet onto @dev: skb->data moves to the inner
+ * The inner packet's DS field, read from wherever it is (with the hooks
+ * off only the Ethernet header is pulled). 0 for anything but untagged IP.
+ * The mac header marks the inner Ethernet header.
+ */
+u8 gwlbtun_inner_dsfield(const struct sk_buff *skb)
+{
+	int off = skb_mac_offset(skb) + ETH_HLEN;
+	__be16 proto = eth_hdr(skb)->h_proto;
+	u8 buf[2];
+	const u8 *p;
+
+	if (proto != htons(ETH_P_IP) && proto != htons(ETH_P_IPV6))
+		return 0;
+	p = skb_header_pointer(skb, off, sizeof(buf), buf);
+	if (!p)
+		return 0;
+	if (proto == htons(ETH_P_IP))
+		return (p[0] >> 4) == 4 ? p[1] : 0;
+	if ((p[0] >> 4) != 6)
+		return 0;
+	return (p[0] << 4) | (p[1] >> 4);
+}
+
+/*
+ * RFC 6040 on decapsulation, as the vxlan driver does it: an outer CE mark
+ * is copied into an ECN-capable inner packet; a CE-marked outer packet
+ * around a not-ECT inner one is dropped (-EINVAL). @skb->data is at the
+ * inner network header; only called when the outer is CE.
+ */
+int gwlbtun_inner_ecn_decap(struct sk_buff *skb, u8 outer_ds)
+{
+	u8 inner;
+
+	if (skb->protocol == htons(ETH_P_IP)) {
+		if (!pskb_may_pull(skb, sizeof(struct iphdr)))
+			return 0;
+		if (ip_hdr(skb)->version != 4)
+			return 0;
+		inner = ip_hdr(skb)->tos;
+	} else if (skb->protocol == htons(ETH_P_IPV6)) {
+		if (!pskb_may_pull(skb, sizeof(struct ipv6hdr)))
+			return 0;
+		if (ipv6_hdr(skb)->version != 6)
+			return 0;
+		inner = ipv6_get_dsfield(ipv6_hdr(skb));
+	} else {
+		/* Not IP: nothing to mark, nothing to drop. */
+		return 0;
+	}
+	if (INET_ECN_decapsulate(skb, outer_ds, inner) > 1)
+		return -EINVAL;
+	return 0;
+}
+
+/* IP inside one or more VLAN tags: netfilter's inet hooks cannot see it. */
+bool gwlbtun_inner_tagged(const struct sk_buff *skb)
+{
+	return eth_type_vlan(skb->protocol);
+}
+
+/*
+ * Decapsulate a packet onto @dev: skb->data moves to the inner
  * network header, the mac header marks the inner Ethernet header, and what
  * belonged to the outer packet (route, conntrack entry, flow hash) is gone.
  */
@@ -336,6 +325,32 @@ static int gwlbtun_inner_validate6(struct sk_buff *skb)
 	memset(IP6CB(skb), 0, sizeof(struct inet6_skb_parm));
 	IP6CB(skb)->iif = skb->skb_iif;
 	IP6CB(skb)->nhoff = offsetof(struct ipv6hdr, nexthdr);
+	return 0;
+}
+
+/*
+ * After reassembly: what gwlbtun_inner_validate() set up, again, without
+ * clearing the IP control block (it holds frag_max_size, which transmit
+ * refragments to).
+ */
+int gwlbtun_inner_reassembled(struct sk_buff *skb)
+{
+	unsigned int hlen;
+
+	if (skb->protocol == htons(ETH_P_IP)) {
+		hlen = ip_hdrlen(skb);
+		if (!pskb_may_pull(skb, hlen + GWLBTUN_L4_PEEK))
+			return -ENOMEM;
+		skb_set_transport_header(skb, hlen);
+		IPCB(skb)->iif = skb->dev->ifindex;
+	} else {
+		hlen = sizeof(struct ipv6hdr);
+		if (!pskb_may_pull(skb, hlen + GWLBTUN_L4_PEEK))
+			return -ENOMEM;
+		skb_set_transport_header(skb, hlen);
+		IP6CB(skb)->iif = skb->dev->ifindex;
+		IP6CB(skb)->nhoff = offsetof(struct ipv6hdr, nexthdr);
+	}
 	return 0;
 }
 

@@ -70,9 +70,14 @@ static int __init gwlbtun_init(void)
 {
 	int err;
 
+	err = gwlbtun_reply_init();
+	if (err)
+		return err;
 	gwlbtun_wq = alloc_workqueue("gwlbtun", 0, 0);
-	if (!gwlbtun_wq)
+	if (!gwlbtun_wq) {
+		gwlbtun_reply_exit();
 		return -ENOMEM;
+	}
 	err = register_pernet_device(&gwlbtun_net_ops);
 	if (err)
 		goto err_wq;
@@ -97,6 +102,8 @@ err_pernet:
 err_wq:
 	rcu_barrier();
 	destroy_workqueue(gwlbtun_wq);
+	rcu_barrier();
+	gwlbtun_reply_exit();
 	return err;
 }
 
@@ -105,9 +112,13 @@ static void __exit gwlbtun_exit(void)
 	gwlbtun_genl_exit();
 	rtnl_link_unregister(&gwlbtun_link_ops);
 	unregister_pernet_device(&gwlbtun_net_ops);
-	/* Configurations wait for a grace period, then for the workqueue. */
+	/* Configurations wait for a grace period, then for the workqueue;
+	 * the reply placeholders they release, for another grace period.
+	 */
 	rcu_barrier();
 	destroy_workqueue(gwlbtun_wq);
+	rcu_barrier();
+	gwlbtun_reply_exit();
 }
 
 module_init(gwlbtun_init);

@@ -14,66 +14,13 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <net/dst.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#if IS_ENABLED(CONFIG_NF_DEFRAG_IPV6)
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
+#endif
 
 #include "gwlbtun.h"
-
-/*
- * Rules and targets written for routed packets expect a route on the skb
- * (TCPMSS clamping reads its MTU, MASQUERADE its next hop, ICMP errors its
- * flags). Reflected packets are not routed, so, as br_netfilter does for
- * bridged ones, they carry a per-device placeholder route that says "out of
- * this device, its MTU" and nothing else. It is never released to zero:
- * the device holds its reference until it is freed.
- */
-static void gwlbtun_nf_update_pmtu(struct dst_entry *dst, struct sock *sk,
-				   struct sk_buff *skb, u32 mtu,
-				   bool confirm_neigh)
-{
-}
-
-static void gwlbtun_nf_redirect(struct dst_entry *dst, struct sock *sk,
-				struct sk_buff *skb)
-{
-}
-
-static u32 *gwlbtun_nf_cow_metrics(struct dst_entry *dst, unsigned long old)
-{
-	return NULL;
-}
-
-static struct neighbour *gwlbtun_nf_neigh_lookup(const struct dst_entry *dst,
-						 struct sk_buff *skb,
-						 const void *daddr)
-{
-	return NULL;
-}
-
-static unsigned int gwlbtun_nf_mtu(const struct dst_entry *dst)
-{
-	return dst->dev->mtu;
-}
-
-static struct dst_ops gwlbtun_nf_dst_ops = {
-	.family = AF_INET,
-	.update_pmtu = gwlbtun_nf_update_pmtu,
-	.redirect = gwlbtun_nf_redirect,
-	.cow_metrics = gwlbtun_nf_cow_metrics,
-	.neigh_lookup = gwlbtun_nf_neigh_lookup,
-	.mtu = gwlbtun_nf_mtu,
-};
-
-static const u32 gwlbtun_nf_metrics[RTAX_MAX];
-
-void gwlbtun_nf_rtable_init(struct gwlbtun_dev *gd)
-{
-	struct rtable *rt = &gd->nf_rtable;
-
-	atomic_set(&rt->dst.__refcnt, 1);
-	rt->dst.dev = gd->dev;
-	dst_init_metrics(&rt->dst, gwlbtun_nf_metrics, true);
-	rt->dst.flags = DST_NOXFRM | DST_FAKE_RTABLE;
-	rt->dst.ops = &gwlbtun_nf_dst_ops;
-}
 
 static u8 gwlbtun_nfproto(const struct sk_buff *skb)
 {
@@ -91,7 +38,7 @@ static void gwlbtun_nf_dropped(struct net_device *dev, int ret)
 static int gwlbtun_nf_post_done(struct net *net, struct sock *sk,
 				struct sk_buff *skb)
 {
-	gwlbtun_reflect(skb);
+	gwlbtun_xmit_filtered(skb);
 	return 0;
 }
 
@@ -117,16 +64,102 @@ static int gwlbtun_nf_pre_done(struct net *net, struct sock *sk,
 	return 0;
 }
 
-/* @skb->data is at a validated inner IPv4 or IPv6 header; RCU held. */
-void gwlbtun_nf_run(struct sk_buff *skb)
+/*
+ * Reassembly keys of our own, apart from conntrack's and the local
+ * stack's, and per device and tunnel: IPv6 keys on the device itself,
+ * IPv4 only on the user, so that one carries the ifindex.
+ */
+#define GWLBTUN_DEFRAG_USER	0x80000000U
+
+/*
+ * Inner fragments are reassembled here, before PRE_ROUTING, rather than
+ * by conntrack inside it: conntrack reassembles into whichever fragment
+ * completes the datagram and drops the dst of the ones it queues, so the
+ * reply context would be lost (see reply.c). Here the context of the
+ * completing fragment is in hand and goes on the whole datagram, and
+ * conntrack then sees no fragment. Transmit refragments to the sizes that
+ * arrived (frag_max_size), as br_netfilter does.
+ * 0: go on with @skb; -EINPROGRESS: held for reassembly; other: dropped.
+ */
+static int gwlbtun_nf_defrag(struct net *net, struct sk_buff *skb,
+			     const struct gwlbtun_reply *r)
+{
+	u32 user = GWLBTUN_DEFRAG_USER | r->in_dir;
+	int err;
+
+	if (skb->protocol == htons(ETH_P_IP)) {
+		if (!ip_is_fragment(ip_hdr(skb)))
+			return 0;
+		user |= (skb->dev->ifindex << 1) & ~GWLBTUN_DEFRAG_USER;
+		/* Takes @skb on every result but 0. */
+		err = ip_defrag(net, skb, user);
+		if (err)
+			return err == -EINPROGRESS ? err : -EINVAL;
+	} else {
+#if IS_ENABLED(CONFIG_NF_DEFRAG_IPV6)
+		switch (ipv6_hdr(skb)->nexthdr) {
+		case IPPROTO_TCP:
+		case IPPROTO_UDP:
+		case IPPROTO_ICMPV6:
+			return 0;
+		}
+		err = nf_ct_frag6_gather(net, skb, user);
+		if (err == -EINPROGRESS)
+			return err;
+		if (err) {
+			kfree_skb(skb);
+			return -EINVAL;
+		}
+		if (!IP6CB(skb)->frag_max_size)
+			return 0;
+#else
+		return 0;
+#endif
+	}
+	if (gwlbtun_inner_reassembled(skb)) {
+		kfree_skb(skb);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * @skb->data is at the inner network header, not yet validated; @r is its
+ * reply context. RCU held.
+ */
+void gwlbtun_nf_run(struct gwlbtun_config *cfg, struct sk_buff *skb,
+		    const struct gwlbtun_reply *r)
 {
 	struct net_device *dev = skb->dev;
 	struct gwlbtun_dev *gd = netdev_priv(dev);
+	struct net *net = dev_net(dev);
+	struct dst_entry *dst;
+	int err;
 
-	skb_dst_set_noref(skb, &gd->nf_rtable.dst);
+	err = gwlbtun_inner_validate(skb);
+	if (err) {
+		gwlbtun_drop(gd->stats, skb, err == -ENOMEM ?
+			     GWLBTUN_DROP_NOMEM : GWLBTUN_DROP_MALFORMED);
+		return;
+	}
+	err = gwlbtun_nf_defrag(net, skb, r);
+	if (err) {
+		/* Held, or dropped and freed by reassembly. */
+		if (err != -EINPROGRESS)
+			gwlbtun_count_drop(gd->stats, err == -ENOMEM ?
+					   GWLBTUN_DROP_NOMEM :
+					   GWLBTUN_DROP_MALFORMED);
+		return;
+	}
+	dst = gwlbtun_reply_dst(cfg, r);
+	if (unlikely(!dst)) {
+		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_NOMEM);
+		return;
+	}
+	skb_dst_set_noref(skb, dst);
 
 	gwlbtun_nf_dropped(dev, NF_HOOK(gwlbtun_nfproto(skb),
-					NF_INET_PRE_ROUTING, dev_net(dev),
+					NF_INET_PRE_ROUTING, net,
 					NULL, skb, dev, NULL,
 					gwlbtun_nf_pre_done));
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gwlbtun: the transmit half. The reply headers prepared on receive are
- * pushed back in front of the inner frame, completed (lengths, UDP source
- * port from the inner flow, checksums, TTL) and routed to the GWLB the
- * packet came from, through a per-peer route cache.
+ * gwlbtun: the transmit half. Whole new outer headers (IP, UDP, VXLAN of
+ * the other tunnel) go in front of the untouched inner frame, from the
+ * reply context alone, and the packet is routed to the GWLB it came from
+ * through a per-(peer, direction) route cache. Datagrams reassembled
+ * before the hooks are refragmented first.
  */
 #include <linux/etherdevice.h>
 #include <linux/udp.h>
@@ -15,6 +16,8 @@
 #include <net/route.h>
 #include <net/udp.h>
 #include <net/udp_tunnel.h>
+#include <net/inet_ecn.h>
+#include <linux/netfilter_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 
 #include "gwlbtun.h"
@@ -80,36 +83,48 @@ static struct dst_entry *gwlbtun_route6(struct net *net, struct sk_buff *skb,
 	return dst;
 }
 
+/* A whole new outer IPv4 header; the checksum is ip_local_out()'s. */
 static void gwlbtun_fill4(struct net *net, struct sk_buff *skb,
-			  struct dst_entry *dst, u8 tos, bool udp_csum)
+			  const struct gwlbtun_reply *r, u8 tos, u8 ttl,
+			  bool udp_csum)
 {
 	struct iphdr *iph = ip_hdr(skb);
 
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) >> 2;
 	iph->tos = tos;
 	iph->tot_len = htons(skb->len);
-	if (!iph->ttl)
-		iph->ttl = ip4_dst_hoplimit(dst);
+	/* Never fragment the outer packet: too big is a counted drop. */
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = ttl;
+	iph->protocol = IPPROTO_UDP;
+	iph->check = 0;
+	iph->saddr = r->local.ip4;
+	iph->daddr = r->gwlb.ip4;
 	ip_select_ident(net, skb, NULL);
 	udp_set_csum(!udp_csum, skb, iph->saddr, iph->daddr,
 		     skb->len - sizeof(*iph));
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
 }
 
+/* A whole new outer IPv6 header; the UDP checksum is always there. */
 static void gwlbtun_fill6(struct net *net, struct sk_buff *skb,
-			  struct dst_entry *dst, u8 tclass)
+			  const struct gwlbtun_reply *r, u8 tclass, u8 hop_limit)
 {
 	struct ipv6hdr *ip6h = ipv6_hdr(skb);
-	int hop_limit = ip6h->hop_limit;
 	struct flowi6 fl6 = {
-		.daddr = ip6h->daddr,
-		.saddr = ip6h->saddr,
+		.daddr = r->gwlb.ip6,
+		.saddr = r->local.ip6,
 		.flowi6_proto = IPPROTO_UDP,
 	};
 
 	ip6_flow_hdr(ip6h, tclass,
 		     ip6_make_flowlabel(net, skb, 0, true, &fl6));
 	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
-	ip6h->hop_limit = hop_limit ? hop_limit : ip6_dst_hoplimit(dst);
+	ip6h->nexthdr = IPPROTO_UDP;
+	ip6h->hop_limit = hop_limit;
+	ip6h->saddr = r->local.ip6;
+	ip6h->daddr = r->gwlb.ip6;
 	udp6_set_csum(false, skb, &ip6h->saddr, &ip6h->daddr,
 		      skb->len - sizeof(*ip6h));
 	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
@@ -165,66 +180,114 @@ static void gwlbtun_flow_hash(struct sk_buff *skb)
 }
 
 /*
- * Send @skb back to its GWLB. @skb->dev is the gwlbtun device; skb->data
- * is at the inner network header (or the inner Ethernet header when the
- * hooks were skipped) and the mac header marks the inner Ethernet header.
+ * The route cache of (peer, direction) holds the route for the mark the
+ * device gives that direction (none without a mark mask). A packet whose
+ * mark a rule changed looks its route up afresh: policy routing by mark
+ * must see the mark the packet really has.
  */
-void gwlbtun_reflect(struct sk_buff *skb)
+static struct dst_cache *gwlbtun_route_cache(const struct gwlbtun_config *cfg,
+					     const struct gwlbtun_peer *peer,
+					     const struct gwlbtun_reply *r,
+					     const struct sk_buff *skb)
+{
+	u32 mark = cfg->p.mark_mask ? cfg->p.mark[r->in_dir] : 0;
+
+	if (!peer || skb->mark != mark)
+		return NULL;
+	return (struct dst_cache *)&peer->dst_cache[r->dir];
+}
+
+/* Says what to do about a too-big drop, at most every few seconds. */
+static void gwlbtun_too_big_log(const struct net_device *dev,
+				const struct gwlbtun_reply *r, unsigned int mtu,
+				unsigned int need)
+{
+	if (r->gwlb.family == AF_INET)
+		net_warn_ratelimited("%s: reflected packet of %u bytes does not fit the route to %pI4 (MTU %u): give the NIC an MTU of at least %u\n",
+				     dev->name, need, &r->gwlb.ip4, mtu, need);
+	else
+		net_warn_ratelimited("%s: reflected packet of %u bytes does not fit the route to %pI6c (MTU %u): give the NIC an MTU of at least %u\n",
+				     dev->name, need, &r->gwlb.ip6, mtu, need);
+}
+
+/*
+ * Send @skb back to the GWLB of @r over tunnel r->dir of @cfg. The mac
+ * header marks the inner Ethernet header; skb->data is anywhere from there
+ * to the inner network header. Whole new outer headers are written in
+ * front of the inner frame. RCU held.
+ */
+void gwlbtun_xmit(struct sk_buff *skb, const struct gwlbtun_config *cfg,
+		  const struct gwlbtun_reply *r)
 {
 	struct net_device *dev = skb->dev;
 	struct gwlbtun_dev *gd = netdev_priv(dev);
+	const struct gwlbtun_tunnel *tun = &cfg->p.tun[r->dir];
+	unsigned int hlen = r->gwlb.family == AF_INET ?
+			    sizeof(struct iphdr) : sizeof(struct ipv6hdr);
+	unsigned int outer = GWLBTUN_UDP_VXLAN_LEN + hlen;
+	const struct gwlbtun_peer *peer;
 	struct net *net = dev_net(dev);
-	const struct gwlbtun_config *cfg;
-	struct dst_cache *cache = NULL;
+	struct dst_cache *cache;
 	enum gwlbtun_drop why;
-	struct gwlbtun_reply r;
 	struct dst_entry *dst;
+	struct vxlanhdr *vxh;
+	struct udphdr *uh;
 	unsigned int len;
 	__be16 sport;
-	struct udphdr *uh;
-	u8 tos;
+	u8 tos, ttl;
 	int err;
 
 	__skb_push(skb, skb->data - skb_mac_header(skb));
-	if (gwlbtun_outer_locate(skb, &r)) {
-		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_MALFORMED);
+	/* Only to a GWLB the configuration in force now accepts. */
+	peer = gwlbtun_config_peer(cfg, &r->gwlb);
+	if (unlikely(!gwlbtun_params_configured(&cfg->p) ||
+		     (!peer && !cfg->p.peers_any))) {
+		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_STALE);
 		return;
 	}
 	len = skb->len;
 	gwlbtun_flow_hash(skb);
 	sport = udp_flow_src_port(net, skb, 0, 0, true);
-	uh = (struct udphdr *)(skb->data - GWLBTUN_UDP_VXLAN_LEN);
-	tos = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
+	tos = INET_ECN_encapsulate(0, gwlbtun_inner_dsfield(skb));
 
-	cfg = rcu_dereference(gd->cfg);
-	if (cfg)
-		cache = gwlbtun_peer_dst_cache(cfg, &r.gwlb);
-	if (r.gwlb.family == AF_INET)
-		dst = gwlbtun_route4(net, skb, &r, cache, sport, uh->dest);
+	cache = gwlbtun_route_cache(cfg, peer, r, skb);
+	if (r->gwlb.family == AF_INET)
+		dst = gwlbtun_route4(net, skb, r, cache, sport,
+				     htons(tun->port));
 	else
-		dst = gwlbtun_route6(net, skb, &r, cache, sport, uh->dest);
+		dst = gwlbtun_route6(net, skb, r, cache, sport,
+				     htons(tun->port));
 	if (!dst) {
 		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_NO_ROUTE);
 		return;
 	}
 	if (unlikely(dst->dev == dev ||
-		     gwlbtun_route_is_local(dst, r.gwlb.family))) {
+		     gwlbtun_route_is_local(dst, r->gwlb.family))) {
 		why = GWLBTUN_DROP_NO_ROUTE;
 		goto drop_dst;
 	}
-	if (unlikely(gwlbtun_too_big(skb, len, dst_mtu(dst),
-				     GWLBTUN_UDP_VXLAN_LEN + r.hlen))) {
+	if (unlikely(gwlbtun_too_big(skb, len, dst_mtu(dst), outer))) {
+		gwlbtun_too_big_log(dev, r, dst_mtu(dst), len + outer);
 		why = GWLBTUN_DROP_TOO_BIG;
 		goto drop_dst;
 	}
-	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) +
-			      GWLBTUN_UDP_VXLAN_LEN + r.hlen)) {
+	ttl = cfg->p.ttl;
+	if (!ttl)
+		ttl = r->gwlb.family == AF_INET ? ip4_dst_hoplimit(dst) :
+						  ip6_dst_hoplimit(dst);
+	ttl = min_t(u8, ttl, r->ttl_in - 1);
+
+	/*
+	 * What leaves, and only that, is what tcpdump on the device shows.
+	 * The tap shares the head; the copy-on-write below unshares it
+	 * before a header byte is written.
+	 */
+	if (unlikely(dev_nit_active(dev)))
+		dev_queue_xmit_nit(skb, dev);
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + outer)) {
 		why = GWLBTUN_DROP_NOMEM;
 		goto drop_dst;
 	}
-	/* What leaves, and only that, is what tcpdump on the device shows. */
-	if (unlikely(dev_nit_active(dev)))
-		dev_queue_xmit_nit(skb, dev);
 
 	/*
 	 * An inner checksum still to be computed (CHECKSUM_PARTIAL, as veth
@@ -237,40 +300,144 @@ void gwlbtun_reflect(struct sk_buff *skb)
 		skb_reset_inner_headers(skb);
 		skb_set_inner_protocol(skb, htons(ETH_P_TEB));
 		if (skb_is_gso(skb))
-			gwlbtun_gso_tunnel(skb, r.udp_csum ||
-					   r.gwlb.family == AF_INET6);
+			gwlbtun_gso_tunnel(skb, cfg->p.udp_csum ||
+					   r->gwlb.family == AF_INET6);
 	} else {
 		skb->ip_summed = CHECKSUM_NONE;
 		skb->encapsulation = 0;
 	}
 
-	__skb_push(skb, GWLBTUN_UDP_VXLAN_LEN + r.hlen);
+	__skb_push(skb, outer);
 	skb_reset_network_header(skb);
-	skb_set_transport_header(skb, r.hlen);
+	skb_set_transport_header(skb, hlen);
 	uh = udp_hdr(skb);
 	uh->source = sport;
-	uh->len = htons(skb->len - r.hlen);
-	/* The hint byte has done its job; the VXLAN header leaves clean. */
-	((struct vxlanhdr *)(uh + 1))->vx_vni &= htonl(0xffffff00);
+	uh->dest = htons(tun->port);
+	uh->len = htons(skb->len - hlen);
+	uh->check = 0;
+	vxh = (struct vxlanhdr *)(uh + 1);
+	vxh->vx_flags = VXLAN_HF_VNI;
+	vxh->vx_vni = cpu_to_be32(tun->vni << 8);
 
 	skb_scrub_packet(skb, false);
+	/* A receive timestamp is no departure time: fq would drop it. */
+	skb_set_delivery_time(skb, 0, false);
 	skb_dst_set(skb, dst);
-	if (r.gwlb.family == AF_INET) {
+	if (r->gwlb.family == AF_INET) {
 		skb->protocol = htons(ETH_P_IP);
-		gwlbtun_fill4(net, skb, dst, tos, r.udp_csum);
+		gwlbtun_fill4(net, skb, r, tos, ttl, cfg->p.udp_csum);
 		err = ip_local_out(net, NULL, skb);
 	} else {
 		skb->protocol = htons(ETH_P_IPV6);
-		gwlbtun_fill6(net, skb, dst, tos);
+		gwlbtun_fill6(net, skb, r, tos, ttl);
 		err = ip6_local_out(net, NULL, skb);
 	}
 	if (unlikely(net_xmit_eval(err)))
 		gwlbtun_count_drop(gd->stats, GWLBTUN_DROP_XMIT);
 	else
-		gwlbtun_count(gd->stats, true, r.dir, len);
+		gwlbtun_count(gd->stats, true, r->dir, len);
 	return;
 
 drop_dst:
 	dst_release(dst);
 	gwlbtun_drop(gd->stats, skb, why);
+}
+
+/*
+ * Refragmenting a datagram reassembled before the hooks: each fragment
+ * gets the inner Ethernet header back and is reflected in an outer packet
+ * of its own. The fragmenters' output callback takes no argument of ours,
+ * so what it needs waits here, per CPU, with bottom halves off (as
+ * br_netfilter does).
+ */
+struct gwlbtun_frag_ctx {
+	const struct gwlbtun_config *cfg;
+	struct gwlbtun_reply r;
+	u8 eth[ETH_HLEN];
+};
+
+static DEFINE_PER_CPU(struct gwlbtun_frag_ctx, gwlbtun_frag_ctx);
+
+static int gwlbtun_frag_out(struct net *net, struct sock *sk,
+			    struct sk_buff *skb)
+{
+	struct gwlbtun_frag_ctx *c = this_cpu_ptr(&gwlbtun_frag_ctx);
+	struct gwlbtun_dev *gd = netdev_priv(skb->dev);
+
+	if (skb_cow_head(skb, ETH_HLEN)) {
+		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_NOMEM);
+		return 0;
+	}
+	__skb_push(skb, ETH_HLEN);
+	memcpy(skb->data, c->eth, ETH_HLEN);
+	skb_reset_mac_header(skb);
+	gwlbtun_xmit(skb, c->cfg, &c->r);
+	return 0;
+}
+
+/* The largest fragment that arrived, when the datagram was reassembled. */
+static unsigned int gwlbtun_frag_max_size(const struct sk_buff *skb)
+{
+	if (skb->protocol == htons(ETH_P_IP))
+		return IPCB(skb)->frag_max_size;
+	return IP6CB(skb)->frag_max_size;
+}
+
+static void gwlbtun_refragment(struct sk_buff *skb,
+			       const struct gwlbtun_config *cfg,
+			       const struct gwlbtun_reply *r)
+{
+	struct gwlbtun_dev *gd = netdev_priv(skb->dev);
+	struct net *net = dev_net(skb->dev);
+	struct gwlbtun_frag_ctx *c;
+
+	/* Larger than the device lets out: as a router would, not sent. */
+	if (gwlbtun_frag_max_size(skb) > READ_ONCE(skb->dev->mtu)) {
+		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_TOO_BIG);
+		return;
+	}
+	c = this_cpu_ptr(&gwlbtun_frag_ctx);
+	c->cfg = cfg;
+	c->r = *r;
+	memcpy(c->eth, skb_mac_header(skb), ETH_HLEN);
+	skb->ignore_df = 1;
+	if (skb->protocol == htons(ETH_P_IP)) {
+		ip_do_fragment(net, NULL, skb, gwlbtun_frag_out);
+	} else {
+		const struct nf_ipv6_ops *v6ops = nf_get_ipv6_ops();
+
+		if (!v6ops) {
+			gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_TOO_BIG);
+			return;
+		}
+		v6ops->fragment(net, NULL, skb, gwlbtun_frag_out);
+	}
+}
+
+/*
+ * A packet the hooks accepted: its reply context comes from its dst, and
+ * nowhere else. @skb->data is at the inner network header. RCU held.
+ */
+void gwlbtun_xmit_filtered(struct sk_buff *skb)
+{
+	struct gwlbtun_dev *gd = netdev_priv(skb->dev);
+	const struct gwlbtun_reply *rp = gwlbtun_reply_of(skb);
+	const struct gwlbtun_config *cfg;
+	struct gwlbtun_reply r;
+	unsigned int fmax;
+
+	cfg = rcu_dereference(gd->cfg);
+	if (unlikely(!rp || !cfg)) {
+		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_STALE);
+		return;
+	}
+	/* The placeholder stays on for the fragmenters; scrubbing drops it. */
+	r = *rp;
+
+	fmax = gwlbtun_frag_max_size(skb);
+	if (unlikely(fmax) && !skb_is_gso(skb) && skb->len > fmax) {
+		gwlbtun_refragment(skb, cfg, &r);
+		return;
+	}
+	gwlbtun_xmit(skb, cfg, &r);
 }
