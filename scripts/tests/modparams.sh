@@ -32,13 +32,13 @@ done
 expect_load_fail() {
 	local what=$1 re=$2 msgs
 	shift 2
-	dmesg -C
+	dmesg_mark
 	if insmod "$GWLBTUN_KO" "$@" 2>/dev/null; then
 		notok "$what: the load succeeded"
 		rmmod gwlbtun
 		return
 	fi
-	msgs=$(dmesg)
+	msgs=$(dmesg_since)
 	if [[ $msgs =~ $re ]] && [ ! -d /sys/module/gwlbtun ] &&
 		! ip link show gwlb0 >/dev/null 2>&1 && ! ss -Hnlu | grep -q ':108'; then
 		ok "$what: load refused, log says: $(grep -E "$re" <<<"$msgs" | head -n 1 | sed 's/^\[[^]]*\] //')"
@@ -66,26 +66,26 @@ expect_load_fail "an interface name too long" "gwlbtun: ifname: 'a-name-longer-t
 expect_load_fail "an invalid interface name" "is not a valid interface name" \
 	ifname=gw/0 peers=10.0.0.5
 ip link add gwlb0 type dummy
-dmesg -C
+dmesg_mark
 if ! insmod "$GWLBTUN_KO" ifname=gwlb0 peers=10.0.0.5 2>/dev/null &&
-	[ ! -d /sys/module/gwlbtun ] && dmesg | grep -q "gwlbtun: ifname: cannot create gwlb0: error -17"; then
+	[ ! -d /sys/module/gwlbtun ] && grep -q "gwlbtun: ifname: cannot create gwlb0: error -17" <<<"$(dmesg_since)"; then
 	ok "a name already taken: load refused, the log says error -17 (EEXIST)"
 else
-	notok "a name already taken: $(dmesg)"
+	notok "a name already taken: $(dmesg_since)"
 fi
 ip link del gwlb0
 python3 -c 'import socket,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",10801)); time.sleep(60)' &
 holder=$!
 for _ in $(seq 100); do ss -Hnlu | grep -q ':10801 ' && break; sleep 0.1; done
-dmesg -C
+dmesg_mark
 if insmod "$GWLBTUN_KO" ifname=gwlb0 peers=10.0.0.5 2>/dev/null; then
 	notok "a port in use: the load succeeded"
 	rmmod gwlbtun
 elif [ ! -d /sys/module/gwlbtun ] && ! ip link show gwlb0 >/dev/null 2>&1 &&
 	[ "$(ss -Hnlu | grep -c ':1080')" = 1 ]; then
-	ok "a port in use: load refused, nothing left: $(dmesg | grep gwlbtun: | tail -n 1 | sed 's/^\[[^]]*\] //')"
+	ok "a port in use: load refused, nothing left: $(dmesg_since | grep gwlbtun: | tail -n 1 | sed 's/^\[[^]]*\] //')"
 else
-	notok "a port in use: $(dmesg)"
+	notok "a port in use: $(dmesg_since)"
 fi
 kill "$holder"; wait "$holder" 2>/dev/null || true
 

@@ -93,6 +93,19 @@ splat_check() {
 	[ -z "$hits" ] || die "kernel splat: $(head -n 3 <<<"$hits")"
 }
 
+# dmesg_mark: write a unique marker line to the kernel log; dmesg_since
+# prints only what was logged after the latest marker. Tests use them to
+# read the lines of one step: never clear the kernel log (dmesg -C), the
+# runner scans all of it for splats at the end.
+_dmesg_seq=0
+dmesg_mark() {
+	_dmesg_seq=$((_dmesg_seq + 1))
+	echo "<6>gwlbtun-test: dmesg mark $$.$_dmesg_seq" >/dev/kmsg || die "cannot write /dev/kmsg"
+}
+dmesg_since() {
+	dmesg | sed -n "/gwlbtun-test: dmesg mark $$\.$_dmesg_seq\$/,\${//!p}"
+}
+
 # vm_tmpdir: a fresh directory on tmpfs (e.g. a cwd for trafgen, which mmaps
 # a file in its cwd and fails on the 9p root)
 vm_tmpdir() { mktemp -d /tmp/test.XXXXXX; }
