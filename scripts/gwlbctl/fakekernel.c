@@ -10,14 +10,16 @@
  * the attributes itself, so that the two check each other. It is built by
  * "make check" only, and never installed.
  *
- * Its world: gwlb0 (ifindex 5), configured like the Azure default, and gwlb1
- * (ifindex 6), new and unconfigured. Every SET_DEVICE request is decoded
+ * Its world: gwlb0 (ifindex 5), configured like the Azure default but for
+ * non-ip reflect and udp6-zero-csum-rx on, its routes to its two GWLBs of
+ * MTU 9000 and 1570, and gwlb1 (ifindex 6), new and unconfigured. Every SET_DEVICE request is decoded
  * into one line of text appended to $GWLBCTL_FAKE_LOG. Rules enforced on
  * SET: the device must exist; the two tunnels both or neither; the ports
  * different. Knobs, set in the environment:
  *	GWLBCTL_FAKE_NOFAMILY	the family is not registered
  *	GWLBCTL_FAKE_EPERM	SET_DEVICE fails with EPERM, without extack
- *	GWLBCTL_FAKE_DUMP_INTR	dumps are flagged NLM_F_DUMP_INTR
+ *	GWLBCTL_FAKE_DUMP_INTR=N	the first N dumps are flagged NLM_F_DUMP_INTR
+ *	GWLBCTL_FAKE_LOWMTU	the routes to gwlb0's GWLBs: MTU 1549 and none
  *	GWLBCTL_FAKE_MALFORMED	GET_DEVICE replies carry a u32 GWLBTUN_A_TTL
  *	GWLBCTL_FAKE_NOCAP	acks are not capped even if asked to be
  */
@@ -58,6 +60,9 @@ static bool knob(const char *name)
 {
 	return getenv(name);
 }
+
+/* Dumps so far, in this process: a new socket does not reset it. */
+static unsigned int dumps;
 
 /* ---- the receive queue: one entry per datagram ---- */
 
@@ -136,14 +141,17 @@ struct fake_dev {
 	uint32_t vni[2];
 	uint16_t port[2];
 	const char *peers[2];
+	uint32_t route_mtu[2], low_route_mtu[2];
 	uint64_t rx[2], tx[2];
+	uint8_t non_ip, udp6_zero_csum_rx;
 };
 
 static const struct fake_dev devs[] = {
 	{ "gwlb0", 5, true, { 901, 900 }, { 10801, 10800 },
-	  { "10.0.0.5", "fd00::5" }, { 10, 9 }, { 9, 10 } },
+	  { "10.0.0.5", "fd00::5" }, { 9000, 1570 }, { 1549, 0 },
+	  { 10, 9 }, { 9, 10 }, GWLBTUN_NON_IP_REFLECT, 1 },
 	{ "gwlb1", 6, false, { 0, 0 }, { 0, 0 }, { NULL, NULL }, { 0, 0 },
-	  { 0, 0 } },
+	  { 0, 0 }, { 0, 0 }, { 0, 0 }, GWLBTUN_NON_IP_DROP, 0 },
 };
 
 static const struct fake_dev *find_dev(const char *name)
@@ -182,6 +190,9 @@ static void put_config(struct nlmsghdr *nlh, const struct fake_dev *dev)
 			inet_pton(AF_INET6, dev->peers[i], a);
 			mnl_attr_put(nlh, GWLBTUN_PEER_A_IPV6, 16, a);
 		}
+		mnl_attr_put_u32(nlh, GWLBTUN_PEER_A_ROUTE_MTU,
+				 knob("GWLBCTL_FAKE_LOWMTU") ?
+				 dev->low_route_mtu[i] : dev->route_mtu[i]);
 	}
 	mnl_attr_nest_end(nlh, nest);
 	mnl_attr_put_u8(nlh, GWLBTUN_A_PEERS_ANY, 0);
@@ -194,6 +205,8 @@ static void put_config(struct nlmsghdr *nlh, const struct fake_dev *dev)
 	mnl_attr_put_u32(nlh, GWLBTUN_A_MARK_EXTERNAL, dev->configured ? 1 : 0);
 	mnl_attr_put_u32(nlh, GWLBTUN_A_MARK_INTERNAL, dev->configured ? 2 : 0);
 	mnl_attr_put_u32(nlh, GWLBTUN_A_MARK_MASK, dev->configured ? 3 : 0);
+	mnl_attr_put_u8(nlh, GWLBTUN_A_NON_IP, dev->non_ip);
+	mnl_attr_put_u8(nlh, GWLBTUN_A_UDP6_ZERO_CSUM_RX, dev->udp6_zero_csum_rx);
 }
 
 static void put_drops(struct nlmsghdr *nlh, uint64_t unknown_vni,
@@ -244,17 +257,20 @@ static const char *req_ifname(const struct nlmsghdr *req)
 
 static void get(const struct nlmsghdr *req, uint8_t cmd)
 {
+	const char *intr = getenv("GWLBCTL_FAKE_DUMP_INTR");
 	const struct fake_dev *dev;
 	struct nlmsghdr *nlh;
 	unsigned int d, i;
 
 	if (req->nlmsg_flags & NLM_F_DUMP) {
+		bool interrupted = intr && dumps++ < strtoul(intr, NULL, 10);
+
 		/* Two datagrams: one device, then one device and DONE. */
 		for (i = 0; i < 2; i++) {
 			d = dgram_new();
 			nlh = genl_put(&d, cmd, NLM_F_MULTI, req->nlmsg_seq,
 				       req->nlmsg_pid);
-			if (i && knob("GWLBCTL_FAKE_DUMP_INTR"))
+			if (i && interrupted)
 				nlh->nlmsg_flags |= NLM_F_DUMP_INTR;
 			if (cmd == GWLBTUN_CMD_GET_DEVICE)
 				put_config(nlh, &devs[i]);
@@ -382,10 +398,15 @@ static void set(const struct nlmsghdr *req)
 		case GWLBTUN_A_TTL:
 		case GWLBTUN_A_UDP_CSUM:
 		case GWLBTUN_A_NF_HOOKS:
+		case GWLBTUN_A_NON_IP:
+		case GWLBTUN_A_UDP6_ZERO_CSUM_RX:
 			logadd(line, sizeof(line), " %s=%s%u",
 			       type == GWLBTUN_A_PEERS_ANY ? "peers_any" :
 			       type == GWLBTUN_A_TTL ? "ttl" :
-			       type == GWLBTUN_A_UDP_CSUM ? "udp_csum" : "nf_hooks",
+			       type == GWLBTUN_A_UDP_CSUM ? "udp_csum" :
+			       type == GWLBTUN_A_NF_HOOKS ? "nf_hooks" :
+			       type == GWLBTUN_A_NON_IP ? "non_ip" :
+			       "udp6_zero_csum_rx",
 			       len == 1 ? "" : "(BAD-LEN)", mnl_attr_get_u8(a));
 			break;
 		case GWLBTUN_A_MARK_EXTERNAL:

@@ -22,6 +22,7 @@ static const char *const usage_text[] = {
 "                   [peers ADDR[,ADDR...] | peers any | peers none]\n"
 "                   [ttl N|inherit] [udpcsum on|off] [hooks on|off]\n"
 "                   [mark-external VAL] [mark-internal VAL] [mark-mask MASK]\n"
+"                   [non-ip drop|reflect] [udp6-zero-csum-rx on|off]\n"
 "       gwlbctl [-j|--json] [-p|--pretty] stats [-a|--all] [DEV]\n"
 "       gwlbctl [-j|--json] [-p|--pretty] monitor\n"
 "       gwlbctl help | -h | --help\n"
@@ -37,10 +38,13 @@ static const char *const usage_text[] = {
 "\n"
 "Commands:\n"
 "  show [DEV]            Show the configuration of DEV, or of every gwlbtun\n"
-"                        device in the network namespace.\n"
+"                        device in the network namespace, with the MTU of\n"
+"                        the route to each listed GWLB now.\n"
 "  set DEV SETTING...    Change settings of DEV. Settings not given keep their\n"
 "                        value; those given apply together and atomically, or\n"
-"                        not at all.\n"
+"                        not at all. Then warns of each listed GWLB whose\n"
+"                        route MTU is below 1550 (IPv4) or 1570 (IPv6), what\n"
+"                        a 1500-byte inner frame needs.\n"
 "  stats [-a] [DEV]      Show the counters of DEV; without DEV, of every device\n"
 "                        and then \"netns unmatched\": packets that reached a\n"
 "                        gwlbtun UDP port of the namespace but matched no device.\n"
@@ -73,6 +77,12 @@ static const char *const usage_text[] = {
 "  mark-mask MASK        The bits of the packet mark the device owns; 0 (the\n"
 "                        default) leaves the mark alone. VAL and MASK are\n"
 "                        32-bit numbers, decimal or 0x hexadecimal.\n"
+"  non-ip drop|reflect   While hooks are on, inner frames netfilter cannot\n"
+"                        see (neither IPv4, IPv6 nor ARP): drop them (the\n"
+"                        default) or reflect them unfiltered. IP inside VLAN\n"
+"                        tags is always dropped while hooks are on.\n"
+"  udp6-zero-csum-rx on|off  Accept outer IPv6 packets with a zero UDP\n"
+"                        checksum (RFC 6936; default off: dropped).\n"
 "\n",
 "Options (before the command, or after it but for set):\n"
 "  -j, --json            Print JSON (show, stats, monitor): an array with one\n"
@@ -83,7 +93,8 @@ static const char *const usage_text[] = {
 "      --version         Show the version.\n"
 "\n"
 "Drop reasons counted by stats: malformed, unknown-vni, peer-not-allowed,\n"
-"device-down, netfilter, no-route, too-big, nomem, xmit (JSON keys use _).\n"
+"device-down, netfilter, no-route, too-big, nomem, xmit, not-unicast,\n"
+"zero-csum, ttl, unfiltered, ecn, stale (JSON keys use _).\n"
 "\n"
 "Exit status:\n"
 "  0  success\n"
@@ -139,8 +150,8 @@ static void report_error(const char *what, const char *dev,
 		return;
 	}
 	if (err->dump_intr) {
-		fputs("the devices changed during the listing; try again\n",
-		      stderr);
+		fprintf(stderr, "the devices kept changing during the listing (%u tries); try again\n",
+			err->dump_tries);
 		return;
 	}
 	if (err->msg[0]) {
@@ -369,6 +380,44 @@ out:
 	return ret;
 }
 
+/*
+ * After a successful set: read the device back and warn about each listed
+ * GWLB whose route cannot carry a 1500-byte inner frame. Only warnings;
+ * the change is made either way.
+ */
+static void warn_route_mtu(struct gwlb_nl *nl, const char *dev)
+{
+	struct gwlb_device_list list = { NULL, 0, 0 };
+	char addr[INET6_ADDRSTRLEN];
+	struct gwlb_nl_err err;
+	unsigned int i;
+
+	if (gwlb_nl_get_devices(nl, GWLBTUN_CMD_GET_DEVICE, dev, &list,
+				&err) < 0 || list.n != 1) {
+		gwlb_device_list_free(&list);
+		return;
+	}
+	for (i = 0; i < list.dev[0].n_peers; i++) {
+		const struct gwlb_peer *p = &list.dev[0].peers[i];
+		uint32_t need = p->family == AF_INET ? GWLBCTL_MIN_ROUTE_MTU4 :
+						       GWLBCTL_MIN_ROUTE_MTU6;
+
+		if (!p->has_route_mtu || p->route_mtu >= need)
+			continue;
+		gwlb_format_peer(p, addr, sizeof(addr));
+		fputs("gwlbctl: ", stderr);
+		gwlb_print_safe(stderr, dev);
+		if (!p->route_mtu)
+			fprintf(stderr, ": warning: no route to %s: nothing can be sent back to it\n",
+				addr);
+		else
+			fprintf(stderr, ": warning: the route to %s has MTU %u; a 1500-byte inner frame needs %u over %s\n",
+				addr, p->route_mtu, need,
+				p->family == AF_INET ? "IPv4" : "IPv6");
+	}
+	gwlb_device_list_free(&list);
+}
+
 static int cmd_set(int argc, char **argv, struct opts *o)
 {
 	static struct gwlb_peer peers[GWLBTUN_PEERS_MAX];
@@ -394,6 +443,7 @@ static int cmd_set(int argc, char **argv, struct opts *o)
 		ret = GWLBCTL_EXIT_FAIL;
 	} else {
 		report_warning(req.ifname, &err);
+		warn_route_mtu(&nl, req.ifname);
 	}
 	gwlb_nl_close(&nl);
 	return ret;

@@ -40,14 +40,26 @@ enum {
 /* Drop reasons the tool can hold; reasons beyond it are ignored. */
 #define GWLBCTL_DROPS_MAX 64
 
-/* One GWLB address; family is AF_INET or AF_INET6. */
+/*
+ * One GWLB address; family is AF_INET or AF_INET6. Replies may follow it
+ * with the MTU of the route to it (0: no route).
+ */
 struct gwlb_peer {
 	int family;
 	union {
 		struct in_addr v4;
 		struct in6_addr v6;
 	} addr;
+	bool has_route_mtu;
+	uint32_t route_mtu;
 };
+
+/* The route MTU a 1500-byte inner frame needs: 50 / 70 bytes of headers. */
+#define GWLBCTL_MIN_ROUTE_MTU4 1550
+#define GWLBCTL_MIN_ROUTE_MTU6 1570
+
+/* How often a dump that changes under it is tried before giving up. */
+#define GWLBCTL_DUMP_TRIES 5
 
 /* A tunnel; present holds BIT(GWLBTUN_TUNNEL_A_*) of the fields set. */
 struct gwlb_tunnel {
@@ -95,6 +107,8 @@ struct gwlb_device {
 	uint32_t mark_external;
 	uint32_t mark_internal;
 	uint32_t mark_mask;
+	uint8_t non_ip;			/* enum gwlbtun_non_ip */
+	uint8_t udp6_zero_csum_rx;
 	struct gwlb_stats stats;
 };
 
@@ -114,6 +128,7 @@ struct gwlb_nl_err {
 	bool has_miss_type;
 	uint32_t miss_type;	/* NLMSGERR_ATTR_MISS_TYPE */
 	bool dump_intr;		/* the dump was interrupted by a change */
+	unsigned int dump_tries;	/* dumps tried, when dump_intr */
 	const char *bad_attr;	/* a reply attribute that failed validation */
 };
 
@@ -178,6 +193,7 @@ struct json {
 };
 
 extern const char *const gwlb_drop_names[GWLBTUN_DROP_MAX + 1];
+const char *gwlb_non_ip_name(uint8_t v);
 extern const char *const gwlb_drop_json_keys[GWLBTUN_DROP_MAX + 1];
 
 void json_init(struct json *j, FILE *f, bool pretty);

@@ -40,6 +40,8 @@ static const char *const attr_names[GWLBTUN_A_MAX + 1] = {
 	[GWLBTUN_A_MARK_MASK] = "GWLBTUN_A_MARK_MASK",
 	[GWLBTUN_A_STATS] = "GWLBTUN_A_STATS",
 	[GWLBTUN_A_PAD] = "GWLBTUN_A_PAD",
+	[GWLBTUN_A_NON_IP] = "GWLBTUN_A_NON_IP",
+	[GWLBTUN_A_UDP6_ZERO_CSUM_RX] = "GWLBTUN_A_UDP6_ZERO_CSUM_RX",
 };
 
 const char *gwlb_attr_name(unsigned int type)
@@ -199,6 +201,9 @@ int gwlb_msg_put_device(struct nlmsghdr *nlh, size_t buflen,
 	ok = ok && put_u32(nlh, buflen, d, GWLBTUN_A_MARK_INTERNAL,
 			   d->mark_internal);
 	ok = ok && put_u32(nlh, buflen, d, GWLBTUN_A_MARK_MASK, d->mark_mask);
+	ok = ok && put_u8(nlh, buflen, d, GWLBTUN_A_NON_IP, d->non_ip);
+	ok = ok && put_u8(nlh, buflen, d, GWLBTUN_A_UDP6_ZERO_CSUM_RX,
+			  d->udp6_zero_csum_rx);
 	return ok ? 0 : -EMSGSIZE;
 }
 
@@ -294,6 +299,16 @@ static int peer_cb(const struct nlattr *attr, void *data)
 				       sizeof(struct in6_addr)) < 0)
 			return parse_fail(ctx, "GWLBTUN_PEER_A_IPV6");
 		break;
+	case GWLBTUN_PEER_A_ROUTE_MTU:
+		/* It describes the address before it. */
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+			return parse_fail(ctx, "GWLBTUN_PEER_A_ROUTE_MTU");
+		if (d->n_peers) {
+			p = &d->peers[d->n_peers - 1];
+			p->has_route_mtu = true;
+			p->route_mtu = mnl_attr_get_u32(attr);
+		}
+		return MNL_CB_OK;
 	default:
 		return MNL_CB_OK;
 	}
@@ -450,6 +465,12 @@ static int device_cb(const struct nlattr *attr, void *data)
 		break;
 	case GWLBTUN_A_MARK_MASK:
 		ok = get_u32(attr, &d->mark_mask);
+		break;
+	case GWLBTUN_A_NON_IP:
+		ok = get_u8(attr, &d->non_ip);
+		break;
+	case GWLBTUN_A_UDP6_ZERO_CSUM_RX:
+		ok = get_u8(attr, &d->udp6_zero_csum_rx);
 		break;
 	case GWLBTUN_A_STATS:
 		memset(&d->stats, 0, sizeof(d->stats));
@@ -677,25 +698,31 @@ int gwlb_nl_request(struct gwlb_nl *nl, struct nlmsghdr *nlh,
 
 /* ---- the socket and the family ---- */
 
-int gwlb_nl_open(struct gwlb_nl *nl, struct gwlb_nl_err *err)
+/* A new socket for nl; returns 0 or -1 with errno set. */
+static int nl_socket(struct gwlb_nl *nl)
 {
 	int one = 1;
 
-	memset(nl, 0, sizeof(*nl));
-	memset(err, 0, sizeof(*err));
-	nl->buf_size = GWLB_NL_BUF_SIZE;
-	nl->buf = malloc(nl->buf_size);
-	if (!nl->buf)
-		goto fail;
 	nl->sock = mnl_socket_open(NETLINK_GENERIC);
 	if (!nl->sock)
-		goto fail;
+		return -1;
 	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto fail;
+		return -1;
 	/* Best effort: without them errors are still reported, less well. */
 	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
 	nl->portid = mnl_socket_get_portid(nl->sock);
+	return 0;
+}
+
+int gwlb_nl_open(struct gwlb_nl *nl, struct gwlb_nl_err *err)
+{
+	memset(nl, 0, sizeof(*nl));
+	memset(err, 0, sizeof(*err));
+	nl->buf_size = GWLB_NL_BUF_SIZE;
+	nl->buf = malloc(nl->buf_size);
+	if (!nl->buf || nl_socket(nl) < 0)
+		goto fail;
 	nl->seq = time(NULL);
 	return 0;
 fail:
@@ -835,25 +862,58 @@ static int device_reply_cb(const struct nlmsghdr *nlh, void *data,
 }
 
 /*
+ * A dump cut short (NLM_F_DUMP_INTR) leaves the rest of it, and the kernel's
+ * dump state, on the socket: the next try gets a socket of its own.
+ */
+static int nl_reopen(struct gwlb_nl *nl, struct gwlb_nl_err *err)
+{
+	mnl_socket_close(nl->sock);
+	nl->sock = NULL;
+	if (nl_socket(nl) < 0) {
+		memset(err, 0, sizeof(*err));
+		err->error = errno;
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * GWLBTUN_CMD_GET_DEVICE or GWLBTUN_CMD_GET_STATS: of ifname, or when it is
- * NULL a dump of every device. The replies are appended to list.
+ * NULL a dump of every device. The replies are appended to list. A dump
+ * the kernel flags as interrupted by a change (a device added, removed or
+ * reconfigured meanwhile, which may skip or repeat one) is tried again, up
+ * to GWLBCTL_DUMP_TRIES times; then it fails with err->dump_intr set.
  */
 int gwlb_nl_get_devices(struct gwlb_nl *nl, uint8_t cmd, const char *ifname,
 			struct gwlb_device_list *list, struct gwlb_nl_err *err)
 {
-	char buf[256] = { 0 };
+	unsigned int start = list->n, tries, i;
 	struct nlmsghdr *nlh;
+	char buf[256];
+	int ret;
 
-	nlh = gwlb_msg_start(buf, nl->family, cmd,
-			     ifname ? NLM_F_ACK : NLM_F_ACK | NLM_F_DUMP,
-			     ++nl->seq);
-	if (ifname && !mnl_attr_put_strz_check(nlh, sizeof(buf),
-					       GWLBTUN_A_IFNAME, ifname)) {
-		memset(err, 0, sizeof(*err));
-		err->error = ENAMETOOLONG;
-		return -1;
+	for (tries = 1; ; tries++) {
+		memset(buf, 0, sizeof(buf));
+		nlh = gwlb_msg_start(buf, nl->family, cmd,
+				     ifname ? NLM_F_ACK : NLM_F_ACK | NLM_F_DUMP,
+				     ++nl->seq);
+		if (ifname && !mnl_attr_put_strz_check(nlh, sizeof(buf),
+						       GWLBTUN_A_IFNAME, ifname)) {
+			memset(err, 0, sizeof(*err));
+			err->error = ENAMETOOLONG;
+			return -1;
+		}
+		ret = gwlb_nl_request(nl, nlh, device_reply_cb, list, err);
+		if (!ret || !err->dump_intr)
+			return ret;
+		/* Forget what this try brought. */
+		for (i = start; i < list->n; i++)
+			gwlb_device_free(&list->dev[i]);
+		list->n = start;
+		err->dump_tries = tries;
+		if (tries == GWLBCTL_DUMP_TRIES || nl_reopen(nl, err) < 0)
+			return -1;
 	}
-	return gwlb_nl_request(nl, nlh, device_reply_cb, list, err);
 }
 
 /* GWLBTUN_CMD_GET_NETNS_STATS: counters of packets that matched no device. */

@@ -24,6 +24,12 @@ const char *const gwlb_drop_names[GWLBTUN_DROP_MAX + 1] = {
 	[GWLBTUN_DROP_TOO_BIG] = "too-big",
 	[GWLBTUN_DROP_NOMEM] = "nomem",
 	[GWLBTUN_DROP_XMIT] = "xmit",
+	[GWLBTUN_DROP_NOT_UNICAST] = "not-unicast",
+	[GWLBTUN_DROP_ZERO_CSUM] = "zero-csum",
+	[GWLBTUN_DROP_TTL] = "ttl",
+	[GWLBTUN_DROP_UNFILTERED] = "unfiltered",
+	[GWLBTUN_DROP_ECN] = "ecn",
+	[GWLBTUN_DROP_STALE] = "stale",
 };
 
 const char *const gwlb_drop_json_keys[GWLBTUN_DROP_MAX + 1] = {
@@ -36,7 +42,25 @@ const char *const gwlb_drop_json_keys[GWLBTUN_DROP_MAX + 1] = {
 	[GWLBTUN_DROP_TOO_BIG] = "too_big",
 	[GWLBTUN_DROP_NOMEM] = "nomem",
 	[GWLBTUN_DROP_XMIT] = "xmit",
+	[GWLBTUN_DROP_NOT_UNICAST] = "not_unicast",
+	[GWLBTUN_DROP_ZERO_CSUM] = "zero_csum",
+	[GWLBTUN_DROP_TTL] = "ttl",
+	[GWLBTUN_DROP_UNFILTERED] = "unfiltered",
+	[GWLBTUN_DROP_ECN] = "ecn",
+	[GWLBTUN_DROP_STALE] = "stale",
 };
+
+/* The values of GWLBTUN_A_NON_IP, as "set ... non-ip" takes them. */
+const char *gwlb_non_ip_name(uint8_t v)
+{
+	switch (v) {
+	case GWLBTUN_NON_IP_DROP:
+		return "drop";
+	case GWLBTUN_NON_IP_REFLECT:
+		return "reflect";
+	}
+	return NULL;
+}
 
 /* ---- JSON ---- */
 
@@ -258,14 +282,21 @@ static void print_tunnel(FILE *f, const char *name,
 	fputc('\n', f);
 }
 
+/* "10.0.0.5 (route mtu 1500), fd00::5 (no route)" */
 static void print_peer_list(FILE *f, const struct gwlb_device *d)
 {
 	char addr[INET6_ADDRSTRLEN];
 	unsigned int i;
 
 	for (i = 0; i < d->n_peers; i++) {
-		gwlb_format_peer(&d->peers[i], addr, sizeof(addr));
+		const struct gwlb_peer *p = &d->peers[i];
+
+		gwlb_format_peer(p, addr, sizeof(addr));
 		fprintf(f, "%s%s", i ? ", " : "", addr);
+		if (p->has_route_mtu && p->route_mtu)
+			fprintf(f, " (route mtu %" PRIu32 ")", p->route_mtu);
+		else if (p->has_route_mtu)
+			fputs(" (no route)", f);
 	}
 }
 
@@ -319,6 +350,19 @@ void gwlb_print_device(FILE *f, const struct gwlb_device *d)
 		print_item(f, &first, "udpcsum", d->udp_csum ? "on" : "off");
 	if (d->present & BIT(GWLBTUN_A_NF_HOOKS))
 		print_item(f, &first, "hooks", d->nf_hooks ? "on" : "off");
+	if (!first)
+		fputc('\n', f);
+
+	first = true;
+	if (d->present & BIT(GWLBTUN_A_NON_IP)) {
+		const char *name = gwlb_non_ip_name(d->non_ip);
+
+		snprintf(ttl, sizeof(ttl), "%u", d->non_ip);
+		print_item(f, &first, "non-ip", name ? name : ttl);
+	}
+	if (d->present & BIT(GWLBTUN_A_UDP6_ZERO_CSUM_RX))
+		print_item(f, &first, "udp6-zero-csum-rx",
+			   d->udp6_zero_csum_rx ? "on" : "off");
 	if (!first)
 		fputc('\n', f);
 
@@ -404,6 +448,28 @@ void gwlb_json_device(struct json *j, const struct gwlb_device *d)
 	json_opt_u64(j, "mark_internal", d, GWLBTUN_A_MARK_INTERNAL,
 		     d->mark_internal);
 	json_opt_u64(j, "mark_mask", d, GWLBTUN_A_MARK_MASK, d->mark_mask);
+	if (!(d->present & BIT(GWLBTUN_A_NON_IP)))
+		json_null(j, "non_ip");
+	else if (gwlb_non_ip_name(d->non_ip))
+		json_str(j, "non_ip", gwlb_non_ip_name(d->non_ip));
+	else
+		json_u64(j, "non_ip", d->non_ip);
+	json_opt_bool(j, "udp6_zero_csum_rx", d, GWLBTUN_A_UDP6_ZERO_CSUM_RX,
+		      d->udp6_zero_csum_rx);
+	/* Each listed peer's route MTU (0: no route), null if not reported. */
+	if (d->present & BIT(GWLBTUN_A_PEERS)) {
+		json_open(j, "peer_route_mtu", '{');
+		for (i = 0; i < d->n_peers; i++) {
+			gwlb_format_peer(&d->peers[i], addr, sizeof(addr));
+			if (d->peers[i].has_route_mtu)
+				json_u64(j, addr, d->peers[i].route_mtu);
+			else
+				json_null(j, addr);
+		}
+		json_close(j, '}');
+	} else {
+		json_null(j, "peer_route_mtu");
+	}
 	json_close(j, '}');
 }
 

@@ -108,6 +108,8 @@ enum set_keyword {
 	KW_MARK_EXTERNAL,
 	KW_MARK_INTERNAL,
 	KW_MARK_MASK,
+	KW_NON_IP,
+	KW_UDP6_ZERO_CSUM_RX,
 };
 
 static const struct {
@@ -123,6 +125,8 @@ static const struct {
 	[KW_MARK_EXTERNAL] = { "mark-external", "a 32-bit number" },
 	[KW_MARK_INTERNAL] = { "mark-internal", "a 32-bit number" },
 	[KW_MARK_MASK] = { "mark-mask", "a 32-bit number" },
+	[KW_NON_IP] = { "non-ip", "drop or reflect" },
+	[KW_UDP6_ZERO_CSUM_RX] = { "udp6-zero-csum-rx", "on or off" },
 };
 
 static int parse_tunnel(const char *kw, const char *s, struct gwlb_tunnel *t)
@@ -259,6 +263,20 @@ static int parse_bool(const char *kw, const char *s, uint8_t *out)
 	return gwlb_usage_error("set: %s: expected on or off, got '%s'", kw, s);
 }
 
+static int parse_non_ip(const char *s, uint8_t *out)
+{
+	if (!strcmp(s, "drop")) {
+		*out = GWLBTUN_NON_IP_DROP;
+		return 0;
+	}
+	if (!strcmp(s, "reflect")) {
+		*out = GWLBTUN_NON_IP_REFLECT;
+		return 0;
+	}
+	return gwlb_usage_error("set: non-ip: expected drop or reflect, got '%s'",
+				s);
+}
+
 static int parse_mark(const char *kw, const char *s, uint32_t *out)
 {
 	int err = parse_uint(s, true, UINT32_MAX, out);
@@ -324,6 +342,12 @@ static int parse_keyword(enum set_keyword kw, const char *val,
 	case KW_MARK_MASK:
 		req->present |= BIT(GWLBTUN_A_MARK_MASK);
 		return parse_mark(name, val, &req->mark_mask);
+	case KW_NON_IP:
+		req->present |= BIT(GWLBTUN_A_NON_IP);
+		return parse_non_ip(val, &req->non_ip);
+	case KW_UDP6_ZERO_CSUM_RX:
+		req->present |= BIT(GWLBTUN_A_UDP6_ZERO_CSUM_RX);
+		return parse_bool(name, val, &req->udp6_zero_csum_rx);
 	}
 	return GWLBCTL_EXIT_USAGE;
 }

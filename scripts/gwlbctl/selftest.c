@@ -216,6 +216,17 @@ static void test_set_layout(void)
 	CHECK(*(uint8_t *)(a + 1) == 0);
 	CHECK(nlh->nlmsg_len == 16 + 4 + 12 + 4 + 8);
 
+	/* non-ip reflect: a u8 of value 1 */
+	CHECK(set_args(&req, "gwlb0 non-ip reflect") == 0);
+	nlh = build_set(buf, sizeof(buf), &req);
+	if (!CHECK(nlh))
+		return;
+	genl = mnl_nlmsg_get_payload(nlh);
+	a = (struct nlattr *)((char *)(genl + 1) + 12);
+	CHECK(a->nla_type == GWLBTUN_A_NON_IP && a->nla_len == 5);
+	CHECK(*(uint8_t *)(a + 1) == GWLBTUN_NON_IP_REFLECT);
+	CHECK(nlh->nlmsg_len == 16 + 4 + 12 + 8);
+
 	/* peers any: ANY 1 and an empty nest */
 	CHECK(set_args(&req, "gwlb0 peers any") == 0);
 	CHECK(req.peers_any == 1 && req.n_peers == 0);
@@ -244,7 +255,8 @@ static void test_set_roundtrip(void)
 	CHECK(set_args(&req, "gwlb0 external 901:10801 internal 900:10800 "
 			     "peers 10.0.0.5,fd00::5,192.168.0.5 ttl inherit "
 			     "udpcsum off hooks on mark-external 0x1 "
-			     "mark-internal 2 mark-mask 0xFFFFFFFF") == 0);
+			     "mark-internal 2 mark-mask 0xFFFFFFFF "
+			     "non-ip reflect udp6-zero-csum-rx on") == 0);
 	nlh = build_set(buf, sizeof(buf), &req);
 	if (!CHECK(nlh))
 		return;
@@ -257,7 +269,8 @@ static void test_set_roundtrip(void)
 			       BIT(GWLBTUN_A_UDP_CSUM) | BIT(GWLBTUN_A_NF_HOOKS) |
 			       BIT(GWLBTUN_A_MARK_EXTERNAL) |
 			       BIT(GWLBTUN_A_MARK_INTERNAL) |
-			       BIT(GWLBTUN_A_MARK_MASK)));
+			       BIT(GWLBTUN_A_MARK_MASK) | BIT(GWLBTUN_A_NON_IP) |
+			       BIT(GWLBTUN_A_UDP6_ZERO_CSUM_RX)));
 	CHECK(!strcmp(back.ifname, "gwlb0"));
 	CHECK(back.external.vni == 901 && back.external.port == 10801);
 	CHECK(back.internal.vni == 900 && back.internal.port == 10800);
@@ -273,7 +286,17 @@ static void test_set_roundtrip(void)
 	CHECK(back.udp_csum == 0 && back.nf_hooks == 1);
 	CHECK(back.mark_external == 1 && back.mark_internal == 2);
 	CHECK(back.mark_mask == 0xffffffff);
+	CHECK(back.non_ip == GWLBTUN_NON_IP_REFLECT);
+	CHECK(back.udp6_zero_csum_rx == 1);
+	/* A request carries no route MTU: the kernel refuses it. */
+	CHECK(!back.peers[0].has_route_mtu && !back.peers[2].has_route_mtu);
 	gwlb_device_free(&back);
+
+	/* And the other values. */
+	CHECK(set_args(&req, "gwlb0 non-ip drop udp6-zero-csum-rx off") == 0);
+	CHECK(req.present == (BIT(GWLBTUN_A_IFNAME) | BIT(GWLBTUN_A_NON_IP) |
+			      BIT(GWLBTUN_A_UDP6_ZERO_CSUM_RX)));
+	CHECK(req.non_ip == GWLBTUN_NON_IP_DROP && req.udp6_zero_csum_rx == 0);
 
 	/* The limits: VNI 0 and 16777215, port 1 and 65535, ttl 255. */
 	CHECK(set_args(&req, "gwlb0 external 0:1 internal 16777215:65535 ttl 255") == 0);
@@ -346,11 +369,15 @@ static struct nlmsghdr *full_reply(void *buf, size_t len, const char *ifname,
 	mnl_attr_put_u16(nlh, GWLBTUN_TUNNEL_A_PORT, 10800);
 	mnl_attr_nest_end(nlh, nest);
 	nest = mnl_attr_nest_start(nlh, GWLBTUN_A_PEERS);
+	/* A route MTU before any address describes nothing. */
+	mnl_attr_put_u32(nlh, GWLBTUN_PEER_A_ROUTE_MTU, 1);
 	inet_pton(AF_INET, "192.168.0.5", &v4);
 	mnl_attr_put(nlh, GWLBTUN_PEER_A_IPV4, sizeof(v4), &v4);
+	mnl_attr_put_u32(nlh, GWLBTUN_PEER_A_ROUTE_MTU, 1500);
 	mnl_attr_put_strz(nlh, 7, "future peer");
 	inet_pton(AF_INET6, "fd00::5", &v6);
 	mnl_attr_put(nlh, GWLBTUN_PEER_A_IPV6, sizeof(v6), &v6);
+	mnl_attr_put_u32(nlh, GWLBTUN_PEER_A_ROUTE_MTU, 0);
 	mnl_attr_nest_end(nlh, nest);
 	mnl_attr_put_u8(nlh, GWLBTUN_A_PEERS_ANY, 0);
 	mnl_attr_put_u8(nlh, GWLBTUN_A_TTL, 0);
@@ -360,6 +387,8 @@ static struct nlmsghdr *full_reply(void *buf, size_t len, const char *ifname,
 	mnl_attr_put_u32(nlh, GWLBTUN_A_MARK_INTERNAL, 0x2);
 	mnl_attr_put_u32(nlh, GWLBTUN_A_MARK_MASK, 0x3);
 	mnl_attr_put(nlh, GWLBTUN_A_PAD, 0, NULL);
+	mnl_attr_put_u8(nlh, GWLBTUN_A_NON_IP, GWLBTUN_NON_IP_REFLECT);
+	mnl_attr_put_u8(nlh, GWLBTUN_A_UDP6_ZERO_CSUM_RX, 1);
 	return nlh;
 }
 
@@ -412,6 +441,13 @@ static void test_parse_reply(void)
 	      same_peer(&d.peers[1], "fd00::5"));
 	CHECK(d.udp_csum == 1 && d.nf_hooks == 1 && d.ttl == 0);
 	CHECK(d.mark_external == 1 && d.mark_internal == 2 && d.mark_mask == 3);
+	CHECK(d.n_peers == 2 && d.peers[0].has_route_mtu &&
+	      d.peers[0].route_mtu == 1500);
+	CHECK(d.n_peers == 2 && d.peers[1].has_route_mtu &&
+	      d.peers[1].route_mtu == 0);
+	CHECK(d.non_ip == GWLBTUN_NON_IP_REFLECT && d.udp6_zero_csum_rx == 1);
+	CHECK(d.present & BIT(GWLBTUN_A_NON_IP));
+	CHECK(d.present & BIT(GWLBTUN_A_UDP6_ZERO_CSUM_RX));
 	CHECK(!(d.present & BIT(GWLBTUN_A_STATS)));
 	gwlb_device_free(&d);
 
@@ -442,6 +478,8 @@ enum bad_kind {
 	BAD_COUNTER_LEN,
 	BAD_DROP_LEN,
 	BAD_MARK_U8,
+	BAD_NON_IP_U32,
+	BAD_ROUTE_MTU_U16,
 	BAD_MAX
 };
 
@@ -457,6 +495,8 @@ static const char *const bad_names[BAD_MAX] = {
 	[BAD_COUNTER_LEN] = "GWLBTUN_TUNNEL_STATS_A_RX_PACKETS",
 	[BAD_DROP_LEN] = "GWLBTUN_STATS_A_DROPS",
 	[BAD_MARK_U8] = "GWLBTUN_A_MARK_MASK",
+	[BAD_NON_IP_U32] = "GWLBTUN_A_NON_IP",
+	[BAD_ROUTE_MTU_U16] = "GWLBTUN_PEER_A_ROUTE_MTU",
 };
 
 static struct nlmsghdr *bad_reply(void *buf, size_t len, enum bad_kind kind)
@@ -509,6 +549,15 @@ static struct nlmsghdr *bad_reply(void *buf, size_t len, enum bad_kind kind)
 		break;
 	case BAD_MARK_U8:
 		mnl_attr_put_u8(nlh, GWLBTUN_A_MARK_MASK, 1);
+		break;
+	case BAD_NON_IP_U32:
+		mnl_attr_put_u32(nlh, GWLBTUN_A_NON_IP, 1);
+		break;
+	case BAD_ROUTE_MTU_U16:
+		nest = mnl_attr_nest_start(nlh, GWLBTUN_A_PEERS);
+		mnl_attr_put(nlh, GWLBTUN_PEER_A_IPV4, 4, addr);
+		mnl_attr_put_u16(nlh, GWLBTUN_PEER_A_ROUTE_MTU, 1500);
+		mnl_attr_nest_end(nlh, nest);
 		break;
 	case BAD_MAX:
 		break;
@@ -775,9 +824,11 @@ static void samples(struct gwlb_device_list *list, bool stats,
 	mnl_attr_put_u32(nlh, GWLBTUN_A_MARK_EXTERNAL, 0);
 	mnl_attr_put_u32(nlh, GWLBTUN_A_MARK_INTERNAL, 0);
 	mnl_attr_put_u32(nlh, GWLBTUN_A_MARK_MASK, 0);
+	mnl_attr_put_u8(nlh, GWLBTUN_A_NON_IP, GWLBTUN_NON_IP_DROP);
+	mnl_attr_put_u8(nlh, GWLBTUN_A_UDP6_ZERO_CSUM_RX, 0);
 	gwlb_msg_parse_device(nlh, d, &bad);
 
-	/* Any source, ttl 64, no checksum, no hooks. */
+	/* Any source, ttl 64, no checksum, no hooks, a future non-ip value. */
 	d = gwlb_device_list_add(list);
 	nlh = full_reply(buf, sizeof(buf), "gwlb1", 7);
 	gwlb_msg_parse_device(nlh, d, &bad);
@@ -787,6 +838,8 @@ static void samples(struct gwlb_device_list *list, bool stats,
 	d->udp_csum = 0;
 	d->nf_hooks = 0;
 	d->mark_mask = 0;
+	d->non_ip = 7;
+	d->udp6_zero_csum_rx = 0;
 }
 
 static int print_samples(const char *what, bool pretty)

@@ -106,6 +106,9 @@ for h in --help -h help; do
 	for s in 'Exit status' 'external VNI:PORT' 'peers any' 'peers none' \
 		 'ttl N\|inherit' 'udpcsum on\|off' 'hooks on\|off' \
 		 'mark-mask MASK' '16777215' '65535' 'monitor' 'stats' \
+		 'non-ip drop\|reflect' 'udp6-zero-csum-rx on\|off' \
+		 'route MTU is below 1550 \(IPv4\) or 1570 \(IPv6\)' \
+		 'not-unicast' 'zero-csum, ttl, unfiltered, ecn, stale' \
 		 'gwlbctl set gwlb0 external 901:10801 internal 900:10800 peers 10.0.0.5' \
 		 '^  3  the gwlbtun generic netlink family'; do
 		if grep -Eq -- "$s" "$tmp/out"; then
@@ -215,6 +218,15 @@ usage "set: mark-internal: '0x' is not a decimal or 0x hexadecimal number" set g
 usage "set: mark-internal: '0xg' is not a decimal or 0x hexadecimal number" set gwlb0 mark-internal 0xg
 usage "set: mark-internal: '-1' is not a decimal or 0x hexadecimal number" set gwlb0 mark-internal -1
 usage "set: mark-mask: '1 ' is not a decimal or 0x hexadecimal number" set gwlb0 mark-mask '1 '
+usage "set: non-ip: expected drop or reflect, got 'accept'" set gwlb0 non-ip accept
+usage "set: non-ip: expected drop or reflect, got 'DROP'" set gwlb0 non-ip DROP
+usage "set: non-ip: expected drop or reflect, got '1'" set gwlb0 non-ip 1
+usage "set: 'non-ip' needs a value: drop or reflect" set gwlb0 non-ip
+usage "set: 'non-ip' given twice" set gwlb0 non-ip drop non-ip reflect
+usage "set: unknown setting 'non_ip'" set gwlb0 non_ip drop
+usage "set: udp6-zero-csum-rx: expected on or off, got 'yes'" set gwlb0 udp6-zero-csum-rx yes
+usage "set: udp6-zero-csum-rx: expected on or off, got '1'" set gwlb0 udp6-zero-csum-rx 1
+usage "set: 'udp6-zero-csum-rx' needs a value: on or off" set gwlb0 udp6-zero-csum-rx
 
 # A usage error wins over everything else, module or not.
 usage "set: ttl: 256 is out of range" set gwlb0 external 901:10801 internal 900:10800 ttl 256
@@ -258,8 +270,11 @@ else
 	nofam set gwlb0 mark-external 4294967295 mark-internal 0 mark-mask 007
 	nofam set abcdefghijklmno ttl 1
 	nofam set gwlb-0.1_x@ ttl 1
+	nofam set gwlb0 non-ip reflect udp6-zero-csum-rx on
+	nofam set gwlb0 non-ip drop udp6-zero-csum-rx off
 	nofam set gwlb0 ttl 64 peers any external 1:2 internal 1:3 hooks off \
-		udpcsum off mark-external 1 mark-internal 2 mark-mask 3
+		udpcsum off mark-external 1 mark-internal 2 mark-mask 3 \
+		non-ip reflect udp6-zero-csum-rx on
 fi
 
 # ---- unit tests and JSON checks (gwlbctl-selftest) ----
@@ -277,15 +292,17 @@ if [ -x "$GWLBCTL_SELFTEST" ]; then
 			"$GWLBCTL_SELFTEST" $p json-show >"$tmp/show.json"
 			"$GWLBCTL_SELFTEST" $p json-stats >"$tmp/stats.json"
 			jqcheck 'type == "array" and length == 3' "$tmp/show.json"
-			jqcheck '.[0] | keys == (["ifname","ifindex","external","internal","peers","peers_any","ttl","udp_csum","nf_hooks","mark_external","mark_internal","mark_mask"] | sort)' "$tmp/show.json"
-			jqcheck '.[0] == {"ifname":"gwlb0","ifindex":5,"external":{"vni":901,"port":10801},"internal":{"vni":900,"port":10800},"peers":["192.168.0.5","fd00::5"],"peers_any":false,"ttl":0,"udp_csum":true,"nf_hooks":true,"mark_external":1,"mark_internal":2,"mark_mask":3}' "$tmp/show.json"
+			jqcheck '.[0] | keys == (["ifname","ifindex","external","internal","peers","peers_any","ttl","udp_csum","nf_hooks","mark_external","mark_internal","mark_mask","non_ip","udp6_zero_csum_rx","peer_route_mtu"] | sort)' "$tmp/show.json"
+			jqcheck '.[0] == {"ifname":"gwlb0","ifindex":5,"external":{"vni":901,"port":10801},"internal":{"vni":900,"port":10800},"peers":["192.168.0.5","fd00::5"],"peers_any":false,"ttl":0,"udp_csum":true,"nf_hooks":true,"mark_external":1,"mark_internal":2,"mark_mask":3,"non_ip":"reflect","udp6_zero_csum_rx":true,"peer_route_mtu":{"192.168.0.5":1500,"fd00::5":0}}' "$tmp/show.json"
+			jqcheck '.[1].non_ip == "drop" and .[1].udp6_zero_csum_rx == false and .[1].peer_route_mtu == {}' "$tmp/show.json"
+			jqcheck '.[2].non_ip == 7' "$tmp/show.json"
 			jqcheck '.[1].ifname == "we\"ird\\\n\u0001\ufffd\u00e9"' "$tmp/show.json"
 			jqcheck '.[1].external == null and .[1].internal == null and .[1].peers == []' "$tmp/show.json"
 			jqcheck '.[2].peers_any == true and .[2].ttl == 64 and .[2].udp_csum == false' "$tmp/show.json"
 			jqcheck 'type == "array" and length == 3' "$tmp/stats.json"
 			jqcheck '.[0] | keys == (["ifname","ifindex","external","internal","drops"] | sort)' "$tmp/stats.json"
 			jqcheck '.[0].external == {"rx_packets":1000001,"rx_bytes":1001000,"tx_packets":1000002,"tx_bytes":1002000}' "$tmp/stats.json"
-			jqcheck '.[0].drops | keys == (["malformed","unknown_vni","peer_not_allowed","device_down","netfilter","no_route","too_big","nomem","xmit","reason_40"] | sort)' "$tmp/stats.json"
+			jqcheck '.[0].drops | keys == (["malformed","unknown_vni","peer_not_allowed","device_down","netfilter","no_route","too_big","nomem","xmit","not_unicast","zero_csum","ttl","unfiltered","ecn","stale","reason_40"] | sort)' "$tmp/stats.json"
 			jqcheck '.[0].drops.unknown_vni == 7 and .[0].drops.peer_not_allowed == 1000000' "$tmp/stats.json"
 			jqcheck '.[-1] | keys == ["netns_unmatched"]' "$tmp/stats.json"
 			jqcheck '.[-1].netns_unmatched.drops.peer_not_allowed == 4' "$tmp/stats.json"
@@ -298,8 +315,10 @@ if [ -x "$GWLBCTL_SELFTEST" ]; then
 	"$GWLBCTL_SELFTEST" show >"$tmp/show.txt"
 	for s in '^gwlb0:$' '^  external: vni 901 port 10801$' \
 		 '^  internal: vni 900 port 10800$' \
-		 '^  peers: 192\.168\.0\.5, fd00::5$' \
+		 '^  peers: 192\.168\.0\.5 \(route mtu 1500\), fd00::5 \(no route\)$' \
 		 '^  ttl: inherit   udpcsum: on   hooks: on$' \
+		 '^  non-ip: reflect   udp6-zero-csum-rx: on$' \
+		 '^  non-ip: drop   udp6-zero-csum-rx: off$' '^  non-ip: 7   ' \
 		 '^  marks: external 0x1 internal 0x2 mask 0x3$' \
 		 '^  tunnels: not configured$' '^  peers: none \(reflects nothing\)$' \
 		 '^  peers: any$' '^  marks: off$' '^  ttl: 64   udpcsum: off   hooks: off$'; do
@@ -373,14 +392,16 @@ if [ -f "$GWLBCTL_FAKEKERNEL" ] && command -v jq >/dev/null; then
 gwlb0:
   external: vni 901 port 10801
   internal: vni 900 port 10800
-  peers: 10.0.0.5, fd00::5
+  peers: 10.0.0.5 (route mtu 9000), fd00::5 (route mtu 1570)
   ttl: inherit   udpcsum: on   hooks: on
+  non-ip: reflect   udp6-zero-csum-rx: on
   marks: external 0x1 internal 0x2 mask 0x3
 
 gwlb1:
   tunnels: not configured
   peers: none (reflects nothing)
   ttl: inherit   udpcsum: on   hooks: on
+  non-ip: drop   udp6-zero-csum-rx: off
   marks: off
 EOF
 	fake -- show gwlb1
@@ -390,6 +411,7 @@ gwlb1:
   tunnels: not configured
   peers: none (reflects nothing)
   ttl: inherit   udpcsum: on   hooks: on
+  non-ip: drop   udp6-zero-csum-rx: off
   marks: off
 EOF
 	fake -- show gwlb9
@@ -403,8 +425,9 @@ EOF
 		fake -- $j show
 		status "$j show" 0
 		jqcheck 'length == 2 and .[0].ifname == "gwlb0" and .[1].ifname == "gwlb1"' "$tmp/out"
-		jqcheck '.[0] == {"ifname":"gwlb0","ifindex":5,"external":{"vni":901,"port":10801},"internal":{"vni":900,"port":10800},"peers":["10.0.0.5","fd00::5"],"peers_any":false,"ttl":0,"udp_csum":true,"nf_hooks":true,"mark_external":1,"mark_internal":2,"mark_mask":3}' "$tmp/out"
+		jqcheck '.[0] == {"ifname":"gwlb0","ifindex":5,"external":{"vni":901,"port":10801},"internal":{"vni":900,"port":10800},"peers":["10.0.0.5","fd00::5"],"peers_any":false,"ttl":0,"udp_csum":true,"nf_hooks":true,"mark_external":1,"mark_internal":2,"mark_mask":3,"non_ip":"reflect","udp6_zero_csum_rx":true,"peer_route_mtu":{"10.0.0.5":9000,"fd00::5":1570}}' "$tmp/out"
 		jqcheck '.[1] | .external == null and .internal == null and .peers == [] and .mark_mask == 0' "$tmp/out"
+		jqcheck '.[1] | .non_ip == "drop" and .udp6_zero_csum_rx == false and .peer_route_mtu == {}' "$tmp/out"
 	done
 	fake -- show -j gwlb0
 	jqcheck 'length == 1 and .[0].ifindex == 5' "$tmp/out"
@@ -450,13 +473,19 @@ gwlb0:
     too-big           0
     nomem             0
     xmit              0
+    not-unicast       0
+    zero-csum         0
+    ttl               0
+    unfiltered        0
+    ecn               0
+    stale             0
 EOF
 	fake -- -j stats
 	status "-j stats" 0
 	jqcheck 'length == 3 and .[0].ifname == "gwlb0" and .[1].ifname == "gwlb1"' "$tmp/out"
 	jqcheck '.[0].external == {"rx_packets":10,"rx_bytes":1000,"tx_packets":9,"tx_bytes":900}' "$tmp/out"
-	jqcheck '.[0].drops == {"malformed":0,"unknown_vni":4,"peer_not_allowed":0,"device_down":0,"netfilter":0,"no_route":0,"too_big":0,"nomem":0,"xmit":0}' "$tmp/out"
-	jqcheck '.[2] == {"netns_unmatched":{"drops":{"malformed":0,"unknown_vni":12,"peer_not_allowed":3,"device_down":0,"netfilter":0,"no_route":0,"too_big":0,"nomem":0,"xmit":0}}}' "$tmp/out"
+	jqcheck '.[0].drops == {"malformed":0,"unknown_vni":4,"peer_not_allowed":0,"device_down":0,"netfilter":0,"no_route":0,"too_big":0,"nomem":0,"xmit":0,"not_unicast":0,"zero_csum":0,"ttl":0,"unfiltered":0,"ecn":0,"stale":0}' "$tmp/out"
+	jqcheck '.[2] == {"netns_unmatched":{"drops":{"malformed":0,"unknown_vni":12,"peer_not_allowed":3,"device_down":0,"netfilter":0,"no_route":0,"too_big":0,"nomem":0,"xmit":0,"not_unicast":0,"zero_csum":0,"ttl":0,"unfiltered":0,"ecn":0,"stale":0}}}' "$tmp/out"
 	fake -- -j -p stats gwlb1
 	jqcheck 'length == 1 and .[0].ifname == "gwlb1" and (.[0] | has("netns_unmatched") | not)' "$tmp/out"
 
@@ -477,6 +506,11 @@ EOF
 	status "set marks" 0
 	fake -- set gwlb1 external 0:1 internal 16777215:65535
 	status "set limits" 0
+	fake -- set gwlb0 non-ip reflect udp6-zero-csum-rx on
+	status "set non-ip udp6-zero-csum-rx" 0
+	quiet "set non-ip udp6-zero-csum-rx"
+	fake -- set gwlb0 non-ip drop udp6-zero-csum-rx off
+	status "set non-ip drop" 0
 	same "set requests" "$tmp/set.log" <<'EOF'
 SET ifname=gwlb0 external=vni:901,port:10801 internal=vni:900,port:10800 peers=[10.0.0.5] peers_any=0
 SET ifname=gwlb0 peers=[] peers_any=1
@@ -485,7 +519,27 @@ SET ifname=gwlb0 peers=[10.0.0.5,fd00::5,192.168.0.5] peers_any=0
 SET ifname=gwlb0 ttl=0 udp_csum=0 nf_hooks=1
 SET ifname=gwlb0 ttl=64 mark_external=0x1 mark_internal=0x2 mark_mask=0xffffffff
 SET ifname=gwlb1 external=vni:0,port:1 internal=vni:16777215,port:65535
+SET ifname=gwlb0 non_ip=1 udp6_zero_csum_rx=1
+SET ifname=gwlb0 non_ip=0 udp6_zero_csum_rx=0
 EOF
+	# set reads the device back: no warning while the routes are big enough
+	if [ -s "$tmp/err" ]; then fail "set with good route MTUs warned: $(cat "$tmp/err")"; else pass; fi
+	fake GWLBCTL_FAKE_LOWMTU=1 -- set gwlb0 ttl 1
+	status "set, low route MTUs" 0
+	quiet "set, low route MTUs"
+	same "set, low route MTUs (stderr)" "$tmp/err" <<'EOF'
+gwlbctl: gwlb0: warning: the route to 10.0.0.5 has MTU 1549; a 1500-byte inner frame needs 1550 over IPv4
+gwlbctl: gwlb0: warning: no route to fd00::5: nothing can be sent back to it
+EOF
+	fake GWLBCTL_FAKE_LOWMTU=1 -- show gwlb0
+	if grep -q '^  peers: 10\.0\.0\.5 (route mtu 1549), fd00::5 (no route)$' "$tmp/out"; then
+		pass
+	else
+		fail "show with low route MTUs: $(cat "$tmp/out")"
+	fi
+	fake GWLBCTL_FAKE_LOWMTU=1 -- set gwlb1 ttl 1
+	status "set, device without peers" 0
+	if [ -s "$tmp/err" ]; then fail "set gwlb1 warned: $(cat "$tmp/err")"; else pass; fi
 
 	# set: refusals, with the kernel's extended ack
 	fake -- set gwlb0 external 1:10800
@@ -517,9 +571,16 @@ EOF
 	fake GWLBCTL_FAKE_MALFORMED=1 -- show gwlb0
 	echo 'gwlbctl: gwlb0: malformed reply from the kernel (GWLBTUN_A_TTL)' |
 		same "malformed reply, DEV (stderr)" "$tmp/err"
+	# A dump cut short by a change is tried again, up to 5 times.
 	fake GWLBCTL_FAKE_DUMP_INTR=1 -- -j stats
+	status "interrupted dump, retried" 0
+	jqcheck 'length == 3 and .[0].ifname == "gwlb0" and .[1].ifname == "gwlb1"' "$tmp/out"
+	fake GWLBCTL_FAKE_DUMP_INTR=4 -- show
+	status "interrupted dump, 4 times" 0
+	if [ "$(grep -c '^gwlb' "$tmp/out")" -eq 2 ]; then pass; else fail "show after 4 interrupted dumps: $(cat "$tmp/out")"; fi
+	fake GWLBCTL_FAKE_DUMP_INTR=5 -- -j stats
 	status "interrupted dump" 1
-	echo 'gwlbctl: the devices changed during the listing; try again' |
+	echo 'gwlbctl: the devices kept changing during the listing (5 tries); try again' |
 		same "interrupted dump (stderr)" "$tmp/err"
 	quiet "interrupted dump"
 	fake GWLBCTL_FAKE_NOFAMILY=1 -- stats
@@ -533,14 +594,16 @@ EOF
 gwlb0:
   external: vni 901 port 10801
   internal: vni 900 port 10800
-  peers: 10.0.0.5, fd00::5
+  peers: 10.0.0.5 (route mtu 9000), fd00::5 (route mtu 1570)
   ttl: inherit   udpcsum: on   hooks: on
+  non-ip: reflect   udp6-zero-csum-rx: on
   marks: external 0x1 internal 0x2 mask 0x3
 
 gwlb1:
   tunnels: not configured
   peers: none (reflects nothing)
   ttl: inherit   udpcsum: on   hooks: on
+  non-ip: drop   udp6-zero-csum-rx: off
   marks: off
 EOF
 	same "monitor (stderr)" "$tmp/err" <<'EOF'
