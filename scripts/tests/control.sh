@@ -80,13 +80,21 @@ for _ in $(seq 100); do ss -Hnlu | grep -q ':10900 ' && break; sleep 0.1; done
 expect_reject "a UDP port bound by another socket" "already in use by another socket" \
 	"$gwlbctl" set gwlb0 external 901:10900
 kill "$holder"; wait "$holder" 2>/dev/null || true
-expect_reject "an IPv4 peer of 5 bytes" "." raw_reject gwlb0 peer4=0a00000501
-expect_reject "an IPv6 peer of 4 bytes" "." raw_reject gwlb0 peer6=0a000005
-expect_reject "an unknown attribute in the peer list" "." raw_reject gwlb0 peer-type=9:0a000005
-expect_reject "an unknown top-level attribute" "." raw_reject gwlb0 top-type=40:00000000
-expect_reject "peers-any 2" "." raw_reject gwlb0 any=2
-expect_reject "udp-csum 2" "." raw_reject gwlb0 csum=2
-expect_reject "read-only statistics in a request" "." raw_reject gwlb0 stats
+# Policy rejections: lib/nlattr.c's messages (6.1), and the errno
+expect_reject "an IPv4 peer of 5 bytes" '^binary attribute size out of range \(errno 34\)$' \
+	raw_reject gwlb0 peer4=0a00000501
+expect_reject "an IPv6 peer of 4 bytes" '^binary attribute size out of range \(errno 34\)$' \
+	raw_reject gwlb0 peer6=0a000005
+expect_reject "an unknown attribute in the peer list" '^Unknown attribute type \(errno 22\)$' \
+	raw_reject gwlb0 peer-type=9:0a000005
+expect_reject "an unknown top-level attribute" '^Unknown attribute type \(errno 22\)$' \
+	raw_reject gwlb0 top-type=40:00000000
+expect_reject "peers-any 2" '^integer out of range \(errno 34\)$' raw_reject gwlb0 any=2
+expect_reject "udp-csum 2" '^integer out of range \(errno 34\)$' raw_reject gwlb0 csum=2
+expect_reject "read-only statistics in a request (a nest, as GET returns them)" \
+	'^NLA_F_NESTED not expected \(errno 22\)$' raw_reject gwlb0 stats
+expect_reject "read-only statistics in a request (not nested: NLA_REJECT)" \
+	'^Attribute failed policy validation \(errno 22\)$' raw_reject gwlb0 stats-flat
 expect_reject "a multicast peer" "not a unicast address" "$gwlbctl" set gwlb0 peers 224.0.0.5
 expect_reject "a multicast IPv6 peer" "not a unicast address" "$gwlbctl" set gwlb0 peers ff02::1
 expect_reject "a peer listed twice" "listed twice" raw_reject gwlb0 peer4=c0a80005 peer4=c0a80005
@@ -99,7 +107,19 @@ expect_reject "a peer another device already accepts on the same port and VNI" "
 expect_reject "a second any-source device on the same port and VNI" "accepts any peer" \
 	"$gwlbctl" set gwlb0 peers any
 peers65=$(python3 -c 'print(",".join("10.1.0.%d" % i for i in range(1, 66)))')
-expect_reject "65 peers" "." "$gwlbctl" set gwlb0 peers "$peers65"
+expect_reject "65 peers (gwlbctl refuses to send them)" '^gwlbctl: set: peers: too many addresses \(65 given, at most 64\)' \
+	"$gwlbctl" set gwlb0 peers "$peers65"
+mapfile -t raw65 < <(for i in $(seq 1 65); do printf 'peer4=0a0100%02x\n' "$i"; done)
+expect_reject "65 peers (sent raw, the kernel's own limit)" '^too many peers \(at most 64\) \(errno 7\)$' \
+	raw_reject gwlb0 "${raw65[@]}"
+mapfile -t raw64 < <(for i in $(seq 1 64); do printf 'peer4=0a0100%02x\n' "$i"; done)
+if [ "$("$raw" gwlb0 "${raw64[@]}")" = ok ] &&
+	[ "$("$gwlbctl" -j show gwlb0 | jq '.[0].peers | length')" = 64 ]; then
+	ok "64 peers sent raw are accepted (the limit is exactly 64)"
+else
+	notok "64 peers sent raw: not accepted"
+fi
+"$gwlbctl" set gwlb0 peers 192.168.0.5
 
 # Permissions: reading is open, changing needs CAP_NET_ADMIN over the netns.
 if setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \

@@ -13,6 +13,7 @@ malformed attributes), so the kernel's own checks are exercised.
     top-type=N:HEX               a top-level attribute of type N
     any=N csum=N hooks=N ttl=N   u8 attributes
     stats                        an (empty) GWLBTUN_A_STATS nest
+    stats-flat                   an empty GWLBTUN_A_STATS without NLA_F_NESTED
 Prints "error <errno> <extack message>" or "ok"; exits 0 if the kernel
 answered at all.
 """
@@ -123,6 +124,8 @@ def main():
             payload += attr(atype, struct.pack("B", int(val)))
         elif key == "stats":
             payload += nest(A_STATS, b"")
+        elif key == "stats-flat":
+            payload += attr(A_STATS, b"")
         else:
             sys.exit("genl-raw: unknown attribute spec " + s)
     if have_peers:
