@@ -5,10 +5,12 @@
  * netlink does for this family, then applied by gwlbtun_nl_parse() and
  * checked by gwlbtun_params_validate(), as the SET handler does. Every
  * rejection carries a message in the extended ack; the policy's come from
- * the netlink core, the others from gwlbtun.
+ * the netlink core, the others from gwlbtun. And the settings as GET
+ * replies carry them (gwlbtun_nl_put_config()), route MTUs included.
  */
 #include <kunit/test.h>
 #include <linux/in6.h>
+#include <linux/inetdevice.h>
 #include <linux/netlink.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -642,6 +644,9 @@ static void gwlbtun_nlt_u8_max(struct kunit *test)
 		{ "UDP_CSUM 2", GWLBTUN_A_UDP_CSUM, 2 },
 		{ "NF_HOOKS 2", GWLBTUN_A_NF_HOOKS, 2 },
 		{ "NF_HOOKS 255", GWLBTUN_A_NF_HOOKS, 255 },
+		{ "NON_IP 2", GWLBTUN_A_NON_IP, GWLBTUN_NON_IP_MAX + 1 },
+		{ "NON_IP 255", GWLBTUN_A_NON_IP, 255 },
+		{ "UDP6_ZERO_CSUM_RX 2", GWLBTUN_A_UDP6_ZERO_CSUM_RX, 2 },
 	};
 	unsigned int i;
 
@@ -716,6 +721,232 @@ static void gwlbtun_nlt_stats_rejected(struct kunit *test)
 			   GWLBTUN_NLT_POLICY, -EINVAL, bad, "STATS");
 }
 
+/* The non-IP policy and the IPv6 zero-checksum switch, and back. */
+static void gwlbtun_nlt_non_ip_zero_csum(struct kunit *test)
+{
+	struct gwlbtun_params *want = gwlbtun_nlt_azure_params(test);
+	struct gwlbtun_params *p = gwlbtun_nlt_configured(test);
+	struct sk_buff *skb;
+
+	/* The defaults: drop, and no zero checksums. */
+	KUNIT_EXPECT_EQ(test, p->non_ip, GWLBTUN_NON_IP_DROP);
+	KUNIT_EXPECT_FALSE(test, p->udp6_zero_csum_rx);
+
+	skb = gwlbtun_nlt_msg(test);
+	gwlbtun_nlt_put_u8(test, skb, GWLBTUN_A_NON_IP, GWLBTUN_NON_IP_REFLECT);
+	gwlbtun_nlt_put_u8(test, skb, GWLBTUN_A_UDP6_ZERO_CSUM_RX, 1);
+	gwlbtun_nlt_accept(test, skb, p, "non-ip reflect, zero csum on");
+	KUNIT_EXPECT_EQ(test, p->non_ip, GWLBTUN_NON_IP_REFLECT);
+	KUNIT_EXPECT_TRUE(test, p->udp6_zero_csum_rx);
+	want->non_ip = GWLBTUN_NON_IP_REFLECT;
+	want->udp6_zero_csum_rx = true;
+	KUNIT_EXPECT_EQ(test, memcmp(p, want, sizeof(*p)), 0);
+
+	/* One without the other keeps the other. */
+	skb = gwlbtun_nlt_msg(test);
+	gwlbtun_nlt_put_u8(test, skb, GWLBTUN_A_NON_IP, GWLBTUN_NON_IP_DROP);
+	gwlbtun_nlt_accept(test, skb, p, "non-ip drop");
+	KUNIT_EXPECT_EQ(test, p->non_ip, GWLBTUN_NON_IP_DROP);
+	KUNIT_EXPECT_TRUE(test, p->udp6_zero_csum_rx);
+
+	skb = gwlbtun_nlt_msg(test);
+	gwlbtun_nlt_put_u8(test, skb, GWLBTUN_A_UDP6_ZERO_CSUM_RX, 0);
+	gwlbtun_nlt_accept(test, skb, p, "zero csum off");
+	KUNIT_EXPECT_EQ(test, memcmp(p, gwlbtun_nlt_azure_params(test),
+				     sizeof(*p)), 0);
+}
+
+/* The route MTU is read only: in a request's peer list it is refused. */
+static void gwlbtun_nlt_route_mtu_rejected(struct kunit *test)
+{
+	struct netlink_ext_ack extack = {};
+	struct gwlbtun_params *p = gwlbtun_nlt_configured(test);
+	struct sk_buff *skb = gwlbtun_nlt_msg(test);
+	struct nlattr *peers, *bad;
+	int err;
+
+	peers = gwlbtun_nlt_nest(test, skb, GWLBTUN_A_PEERS);
+	gwlbtun_nlt_put_peer4(test, skb, GWLBTUN_TEST_GWLB4);
+	bad = gwlbtun_nlt_next(skb);
+	gwlbtun_nlt_put_u32(test, skb, GWLBTUN_PEER_A_ROUTE_MTU, 1500);
+	nla_nest_end(skb, peers);
+	gwlbtun_nlt_reject(test, skb, p, GWLBTUN_NLT_POLICY, -EINVAL, bad,
+			   "ROUTE_MTU in PEERS");
+
+	/* And the message says why. */
+	skb = gwlbtun_nlt_msg(test);
+	peers = gwlbtun_nlt_nest(test, skb, GWLBTUN_A_PEERS);
+	gwlbtun_nlt_put_peer6(test, skb, &gwlbtun_test_gwlb6);
+	gwlbtun_nlt_put_u32(test, skb, GWLBTUN_PEER_A_ROUTE_MTU, 0);
+	nla_nest_end(skb, peers);
+	KUNIT_EXPECT_EQ(test, gwlbtun_nlt_set(skb, p, &extack, &err),
+			GWLBTUN_NLT_POLICY);
+	KUNIT_EXPECT_EQ(test, err, -EINVAL);
+	KUNIT_EXPECT_STREQ(test, extack._msg ?: "", "read-only attribute");
+}
+
+/* What gwlbtun_nl_put_config() makes of @p for @dev, parsed back. */
+static struct nlattr **gwlbtun_nlt_fill(struct kunit *test,
+					struct net_device *dev,
+					const struct gwlbtun_params *p)
+{
+	struct nlattr **tb = kunit_kcalloc(test, GWLBTUN_A_MAX + 1,
+					   sizeof(*tb), GFP_KERNEL);
+	struct sk_buff *skb;
+	struct nlmsghdr *nlh;
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, tb);
+	skb = gwlbtun_test_track(test, nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL));
+	nlh = nlmsg_put(skb, 0, 1, GENL_MIN_ID, GENL_HDRLEN, 0);
+	KUNIT_ASSERT_NOT_NULL(test, nlh);
+	rtnl_lock();
+	err = gwlbtun_nl_put_config(skb, dev, p);
+	rtnl_unlock();
+	KUNIT_ASSERT_EQ(test, err, 0);
+	nlmsg_end(skb, nlh);
+	KUNIT_ASSERT_EQ(test, nlmsg_parse_deprecated(nlh, GENL_HDRLEN, tb,
+						     GWLBTUN_A_MAX, NULL, NULL),
+			0);
+	return tb;
+}
+
+/*
+ * The PEERS nest of a reply: each address, then its route MTU. Checks the
+ * addresses against @p and returns the MTUs in @mtu.
+ */
+static void gwlbtun_nlt_reply_peers(struct kunit *test, struct nlattr *nest,
+				    const struct gwlbtun_params *p, u32 *mtu)
+{
+	unsigned int n = 0, mtus = 0;
+	struct nlattr *a;
+	int rem;
+
+	KUNIT_ASSERT_NOT_NULL(test, nest);
+	nla_for_each_nested(a, nest, rem) {
+		if (nla_type(a) == GWLBTUN_PEER_A_ROUTE_MTU) {
+			KUNIT_ASSERT_EQ(test, nla_len(a), 4);
+			/* It follows the address it describes. */
+			KUNIT_ASSERT_EQ(test, mtus + 1, n);
+			mtu[mtus++] = nla_get_u32(a);
+			continue;
+		}
+		KUNIT_ASSERT_LT(test, n, p->n_peers);
+		KUNIT_ASSERT_EQ(test, mtus, n);
+		if (p->peers[n].family == AF_INET) {
+			KUNIT_EXPECT_EQ(test, nla_type(a), GWLBTUN_PEER_A_IPV4);
+			KUNIT_EXPECT_EQ(test, nla_get_in_addr(a),
+					p->peers[n].ip4);
+		} else {
+			KUNIT_EXPECT_EQ(test, nla_type(a), GWLBTUN_PEER_A_IPV6);
+			KUNIT_EXPECT_TRUE(test,
+					  ipv6_addr_equal(&p->peers[n].ip6,
+							  nla_data(a)));
+		}
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, p->n_peers);
+	KUNIT_EXPECT_EQ(test, mtus, p->n_peers);
+}
+
+/* A GET reply carries every setting, the two new ones included. */
+static void gwlbtun_nlt_fill_settings(struct kunit *test)
+{
+	struct gwlbtun_params *p = gwlbtun_nlt_azure_params(test);
+	struct net_device *lo = init_net.loopback_dev;
+	u32 mtu[2] = { 1, 1 };
+	struct nlattr **tb;
+
+	tb = gwlbtun_nlt_fill(test, lo, p);
+	KUNIT_ASSERT_NOT_NULL(test, tb[GWLBTUN_A_NON_IP]);
+	KUNIT_ASSERT_NOT_NULL(test, tb[GWLBTUN_A_UDP6_ZERO_CSUM_RX]);
+	KUNIT_EXPECT_EQ(test, nla_len(tb[GWLBTUN_A_NON_IP]), 1);
+	KUNIT_EXPECT_EQ(test, nla_get_u8(tb[GWLBTUN_A_NON_IP]),
+			GWLBTUN_NON_IP_DROP);
+	KUNIT_EXPECT_EQ(test, nla_get_u8(tb[GWLBTUN_A_UDP6_ZERO_CSUM_RX]), 0);
+	KUNIT_EXPECT_NULL(test, tb[GWLBTUN_A_STATS]);
+	/* No route to 10.0.0.5 or fd00::5 here. */
+	gwlbtun_nlt_reply_peers(test, tb[GWLBTUN_A_PEERS], p, mtu);
+	KUNIT_EXPECT_EQ(test, mtu[0], 0U);
+	KUNIT_EXPECT_EQ(test, mtu[1], 0U);
+
+	p->non_ip = GWLBTUN_NON_IP_REFLECT;
+	p->udp6_zero_csum_rx = true;
+	tb = gwlbtun_nlt_fill(test, lo, p);
+	KUNIT_EXPECT_EQ(test, nla_get_u8(tb[GWLBTUN_A_NON_IP]),
+			GWLBTUN_NON_IP_REFLECT);
+	KUNIT_EXPECT_EQ(test, nla_get_u8(tb[GWLBTUN_A_UDP6_ZERO_CSUM_RX]), 1);
+}
+
+/*
+ * Route MTUs for real: a second gwlbtun device stands in for the underlay
+ * NIC, with 192.0.2.9/24. The route to 192.0.2.5 follows its MTU; there is
+ * none to 198.51.100.5; a route through the device whose peers they are
+ * counts as none, as the data path drops such replies.
+ */
+static void gwlbtun_nlt_fill_route_mtu(struct kunit *test)
+{
+	struct gwlbtun_params *p = gwlbtun_nlt_params(test);
+	struct net_device *lo = init_net.loopback_dev;
+	struct sockaddr_in *sin;
+	struct ifreq ifr = {};
+	struct net_device *ul;
+	struct nlattr **tb;
+	u32 mtu[3];
+	int err;
+
+	rtnl_lock();
+	ul = gwlbtun_create(&init_net, "gwlbmt%d", NULL);
+	err = IS_ERR(ul) ? PTR_ERR(ul) : dev_open(ul, NULL);
+	if (!err)
+		err = dev_set_mtu(ul, 1600);
+	if (err && !IS_ERR(ul))
+		unregister_netdevice(ul);
+	rtnl_unlock();
+	KUNIT_ASSERT_EQ(test, err, 0);
+
+	strscpy(ifr.ifr_name, ul->name, IFNAMSIZ);
+	sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(0xc0000209);	/* 192.0.2.9 */
+	err = devinet_ioctl(&init_net, SIOCSIFADDR, &ifr);
+	KUNIT_EXPECT_EQ(test, err, 0);
+
+	p->n_peers = 3;
+	p->peers[0].family = AF_INET;
+	p->peers[0].ip4 = htonl(0xc0000205);		/* 192.0.2.5 */
+	p->peers[1].family = AF_INET;
+	p->peers[1].ip4 = htonl(0xc6336405);		/* 198.51.100.5 */
+	p->peers[2].family = AF_INET6;
+	p->peers[2].ip6 = gwlbtun_test_gwlb6;
+
+	if (!err) {
+		tb = gwlbtun_nlt_fill(test, lo, p);
+		gwlbtun_nlt_reply_peers(test, tb[GWLBTUN_A_PEERS], p, mtu);
+		KUNIT_EXPECT_EQ(test, mtu[0], 1600U);
+		KUNIT_EXPECT_EQ(test, mtu[1], 0U);
+		KUNIT_EXPECT_EQ(test, mtu[2], 0U);
+
+		/* It is the route's MTU now, not when the peer was set. */
+		rtnl_lock();
+		err = dev_set_mtu(ul, 1500);
+		rtnl_unlock();
+		KUNIT_EXPECT_EQ(test, err, 0);
+		tb = gwlbtun_nlt_fill(test, lo, p);
+		gwlbtun_nlt_reply_peers(test, tb[GWLBTUN_A_PEERS], p, mtu);
+		KUNIT_EXPECT_EQ(test, mtu[0], 1500U);
+
+		/* Through the device itself: no route. */
+		tb = gwlbtun_nlt_fill(test, ul, p);
+		gwlbtun_nlt_reply_peers(test, tb[GWLBTUN_A_PEERS], p, mtu);
+		KUNIT_EXPECT_EQ(test, mtu[0], 0U);
+	}
+
+	rtnl_lock();
+	unregister_netdevice(ul);
+	rtnl_unlock();
+}
+
 static struct kunit_case gwlbtun_nlt_cases[] = {
 	KUNIT_CASE(gwlbtun_nlt_azure_default),
 	KUNIT_CASE(gwlbtun_nlt_options_keep_tunnels),
@@ -735,6 +966,10 @@ static struct kunit_case gwlbtun_nlt_cases[] = {
 	KUNIT_CASE(gwlbtun_nlt_u8_max),
 	KUNIT_CASE(gwlbtun_nlt_malformed),
 	KUNIT_CASE(gwlbtun_nlt_stats_rejected),
+	KUNIT_CASE(gwlbtun_nlt_non_ip_zero_csum),
+	KUNIT_CASE(gwlbtun_nlt_route_mtu_rejected),
+	KUNIT_CASE(gwlbtun_nlt_fill_settings),
+	KUNIT_CASE(gwlbtun_nlt_fill_route_mtu),
 	{}
 };
 
