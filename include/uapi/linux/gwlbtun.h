@@ -88,8 +88,16 @@ enum gwlbtun_cmd {
  *	is still reflected only to its own sender). Default 0. The list in
  *	GWLBTUN_A_PEERS is kept either way; its addresses get a cached route.
  *	Two devices may not both accept any source on the same (port, VNI).
+ *	Meant for labs: the device then reflects, with its own address as
+ *	source, whatever anyone sends it, spoofed sources included. Two hosts
+ *	accepting any peer bounce a datagram between them until its TTL runs
+ *	out (see GWLBTUN_A_TTL); in production, list the GWLB addresses.
  * @GWLBTUN_A_TTL: u8, TTL / hop limit of the outer header; 0 (default) uses
- *	the route's default, as the vxlan driver does
+ *	the route's default, as the vxlan driver does. Either way a reply
+ *	leaves with at most the TTL it arrived with minus one, and a packet
+ *	that arrives with TTL 1 or 0 is dropped (GWLBTUN_DROP_TTL), so a
+ *	reflection loop between two misconfigured hosts ends by itself. A
+ *	GWLB builds new outer headers for each packet, so it never sees this.
  * @GWLBTUN_A_UDP_CSUM: u8 0 or 1, compute the outer UDP checksum over IPv4
  *	(default 1); over IPv6 it is always computed
  * @GWLBTUN_A_NF_HOOKS: u8 0 or 1, pass inner IPv4/IPv6 packets through the
@@ -101,7 +109,11 @@ enum gwlbtun_cmd {
  *	(default) leaves the mark alone. A direction mark with bits outside
  *	the mask is rejected. Packets are marked before PRE_ROUTING, so rules
  *	can tell the tunnels apart, e.g. "meta mark & 0x3 == 0x1".
- *	The outer packet keeps the mark for its route lookup, as vxlan does.
+ *	The outer packet keeps the mark for its route lookup, as vxlan does:
+ *	with "ip rule fwmark" each direction takes its own route. The route
+ *	cache of each (GWLB, direction) serves only packets that carry the
+ *	mark the device gave them; a packet whose mark a rule changed gets a
+ *	route lookup of its own.
  * @GWLBTUN_A_STATS: nest of &enum gwlbtun_stats_attr, read only
  * @GWLBTUN_A_PAD: padding for 64-bit attributes
  * @GWLBTUN_A_NON_IP: u8, what happens to inner frames netfilter cannot see
