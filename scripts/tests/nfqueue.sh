@@ -31,8 +31,10 @@
 #   4. fail-open: "queue num 0 bypass" without a consumer lets traffic
 #      through uncounted; with a consumer it still filters; after kill -9
 #      traffic goes on
-#   5. nothing left: no queue in /proc/net/netfilter/nfnetlink_queue, the
-#      device goes away, and the harness unloads the module
+#   5. nothing left: no queue in /proc/net/netfilter/nfnetlink_queue
+#   6. teardown with packets held (the consumer stopped, queue_total > 0):
+#      deleting gwlb0, then the namespaces, then rmmod each finish within a
+#      bound, the held packets go with the device, and no splat
 #
 # In the VM: scripts/vmtest nfqueue
 set -euo pipefail
@@ -309,9 +311,49 @@ check "no drops but netfilter ones on gwlb0 (${other:-?})" eq "${other:-x}" 0
 if [ "${other:-x}" != 0 ]; then
 	diag "$STATS"
 fi
-# Deleting the device must not wait for references held by queued packets.
+
+# ---------------------------------------------------------------------------
+section "6. teardown with packets held in the queue"
+# Deleting the device, the namespace and the module must not wait for the
+# references queued packets hold: with the consumer stopped, packets wait
+# in queue 0 while gwlb0, the NVA's netns and gwlbtun go away, each within
+# a bound (timeout), with no splat ("unregister_netdevice: waiting for").
+nft_load <<'EOF'
+table inet ips {
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		iifname "gwlb0" counter queue num 0
+	}
+}
+EOF
+nfq_start -q 0
+kill -s STOP "$NFQ_PID"
+for i in 1 2 3 4; do
+	topo_spawn "$NS_CLIENT" "$TOPO_TMP/held-$i.log" nc -z -w 30 "$SERVER_IP" "$SERVER_PORT"
+done
+topo_wait 10 queue_holds 4 || true
+held=$(queue_total)
+check "consumer stopped: $held packets wait in queue 0 (at least 4)" gt "$held" 3
+# bounded CMD...: run CMD under timeout 20; "ELAPSED_MS EXIT" on stdout.
+bounded() {
+	local t0 rc=0
+	t0=$(topo_now_ms)
+	timeout 20 "$@" >&2 || rc=$?
+	echo "$(($(topo_now_ms) - t0)) $rc"
+}
+read -r ms rc <<<"$(bounded ip -n "$NS_NVA" link del "$GWLB_DEV")"
+check "ip link del $GWLB_DEV with $held packets queued: exit $rc in $ms ms (bound 5000)" \
+	eval '[ "$rc" = 0 ] && [ "$ms" -lt 5000 ]'
+check "the held packets went with the device: $(queue_total) left in queue 0" eq "$(queue_total)" 0
+t0=$(topo_now_ms)
 topo_down
-check "the namespaces and gwlb0 are gone" [ ! -e "/run/netns/$NS_NVA" ]
+ms=$(($(topo_now_ms) - t0))
+check "the namespaces are gone: topo_down in $ms ms (bound 15000)" \
+	eval '[ ! -e "/run/netns/$NS_NVA" ] && [ "$ms" -lt 15000 ]'
+mod=$(gwlbtun_modname)
+read -r ms rc <<<"$(bounded rmmod "$mod")"
+check "rmmod $mod after the netns went: exit $rc in $ms ms (bound 10000)" \
+	eval '[ "$rc" = 0 ] && [ "$ms" -lt 10000 ] && [ ! -d "/sys/module/$mod" ]'
 splat_check
 
 ELAPSED_MS=$(($(topo_now_ms) - START_MS))
