@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for gwlbtun's header work (module/hdr.c), on real skbs with
- * real headers: VXLAN parsing, the in-place rewrite of the outer headers
- * into the reply's and reading it back, and the inner IP checks.
+ * real headers: VXLAN parsing, the reply context read from the outer
+ * headers, the outer checks, the inner DS field and ECN, and the inner IP
+ * checks.
  */
 #include <kunit/test.h>
 #include <linux/if_ether.h>
@@ -12,6 +13,7 @@
 #include <linux/udp.h>
 #include <net/checksum.h>
 #include <net/ip.h>
+#include <net/inet_ecn.h>
 #include <net/ipv6.h>
 #include <net/vxlan.h>
 
@@ -144,164 +146,78 @@ static void gwlbtun_test_vxlan_parse_nonlinear(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, GWLBTUN_TEST_GWLB4);
 }
 
-/* A copy of the inner frame, to compare with after the rewrite. */
-static u8 *gwlbtun_test_copy_inner(struct kunit *test, struct sk_buff *skb)
-{
-	u8 *copy = kunit_kmalloc(test, GWLBTUN_TEST_INNER_LEN, GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, copy);
-	KUNIT_ASSERT_EQ(test, skb->len,
-			GWLBTUN_UDP_VXLAN_LEN + GWLBTUN_TEST_INNER_LEN);
-	memcpy(copy, skb->data + GWLBTUN_UDP_VXLAN_LEN, GWLBTUN_TEST_INNER_LEN);
-	return copy;
-}
-
-/* The reply's UDP and VXLAN headers, skb->data at the UDP header. */
-static void gwlbtun_test_check_udp_vxlan(struct kunit *test,
-					 const struct sk_buff *skb,
-					 u16 port, u32 vni)
-{
-	const struct udphdr *uh = (const struct udphdr *)skb->data;
-	const struct vxlanhdr *vxh = (const struct vxlanhdr *)(uh + 1);
-
-	KUNIT_EXPECT_EQ(test, ntohs(uh->dest), port);
-	KUNIT_EXPECT_TRUE(test, vxh->vx_flags & VXLAN_HF_VNI);
-	/* RFC 7348: reserved bits are zero on transmit. */
-	KUNIT_EXPECT_EQ(test, vxh->vx_flags, VXLAN_HF_VNI);
-	KUNIT_EXPECT_EQ(test, be32_to_cpu(vxh->vx_vni) >> 8, vni);
-}
-
-static void gwlbtun_test_check_ip4(struct kunit *test,
-				   const struct sk_buff *skb, u8 ttl)
-{
-	const struct iphdr *iph;
-
-	KUNIT_ASSERT_GE(test, skb_headroom(skb), sizeof(*iph));
-	iph = (const struct iphdr *)(skb->data - sizeof(*iph));
-	KUNIT_EXPECT_EQ(test, (int)iph->version, 4);
-	KUNIT_EXPECT_EQ(test, (int)iph->ihl, 5);
-	KUNIT_EXPECT_EQ(test, iph->saddr, GWLBTUN_TEST_NVA4);
-	KUNIT_EXPECT_EQ(test, iph->daddr, GWLBTUN_TEST_GWLB4);
-	KUNIT_EXPECT_EQ(test, iph->protocol, IPPROTO_UDP);
-	KUNIT_EXPECT_EQ(test, iph->frag_off, htons(IP_DF));
-	KUNIT_EXPECT_EQ(test, iph->ttl, ttl);
-}
-
-static void gwlbtun_test_check_locate4(struct kunit *test, struct sk_buff *skb,
-				       enum gwlbtun_dir dir, bool udp_csum)
+/* Read twice, over different garbage: the same bytes both times. */
+static void gwlbtun_test_check_reply(struct kunit *test,
+				     const struct sk_buff *skb,
+				     enum gwlbtun_dir in,
+				     const struct gwlbtun_reply *want)
 {
 	struct gwlbtun_reply r;
 
 	memset(&r, 0xa5, sizeof(r));
-	skb_pull(skb, GWLBTUN_UDP_VXLAN_LEN);
-	KUNIT_ASSERT_EQ(test, gwlbtun_outer_locate(skb, &r), 0);
-	KUNIT_EXPECT_EQ(test, r.gwlb.family, AF_INET);
-	KUNIT_EXPECT_EQ(test, r.gwlb.ip4, GWLBTUN_TEST_GWLB4);
-	KUNIT_EXPECT_EQ(test, r.local.family, AF_INET);
-	KUNIT_EXPECT_EQ(test, r.local.ip4, GWLBTUN_TEST_NVA4);
-	KUNIT_EXPECT_EQ(test, r.dir, dir);
-	KUNIT_EXPECT_EQ(test, r.hlen, sizeof(struct iphdr));
-	KUNIT_EXPECT_EQ(test, r.udp_csum, udp_csum);
+	gwlbtun_outer_reply(skb, in, &r);
+	KUNIT_EXPECT_EQ(test, r.gwlb.family, want->gwlb.family);
+	KUNIT_EXPECT_EQ(test, r.local.family, want->local.family);
+	KUNIT_EXPECT_EQ(test, r.dir, want->dir);
+	KUNIT_EXPECT_EQ(test, r.in_dir, want->in_dir);
+	KUNIT_EXPECT_EQ(test, r.ttl_in, want->ttl_in);
+	KUNIT_EXPECT_EQ(test, r.pad, 0);
+	KUNIT_EXPECT_TRUE(test, gwlbtun_addr_equal(&r.gwlb, &want->gwlb));
+	KUNIT_EXPECT_TRUE(test, gwlbtun_addr_equal(&r.local, &want->local));
+	KUNIT_EXPECT_EQ(test, memcmp(&r, want, sizeof(r)), 0);
+
+	memset(&r, 0x5a, sizeof(r));
+	gwlbtun_outer_reply(skb, in, &r);
+	KUNIT_EXPECT_EQ(test, memcmp(&r, want, sizeof(r)), 0);
 }
 
-static const struct {
-	u8 ttl;
-	bool udp_csum;
-} gwlbtun_test_variants[] = {
-	{ .ttl = 0, .udp_csum = true },
-	{ .ttl = 17, .udp_csum = false },
-	{ .ttl = 0, .udp_csum = false },
-	{ .ttl = 17, .udp_csum = true },
-};
-
-static void gwlbtun_test_prepare_locate_v4(struct kunit *test)
+static void gwlbtun_test_outer_reply_v4(struct kunit *test)
 {
-	const struct gwlbtun_tunnel out = { .vni = 900, .port = 10800 };
-	unsigned int i;
+	struct sk_buff *skb = gwlbtun_test_rx(test, &gwlbtun_test_v4);
+	struct gwlbtun_reply want;
+	struct iphdr *iph;
 
-	for (i = 0; i < ARRAY_SIZE(gwlbtun_test_variants); i++) {
-		u8 ttl = gwlbtun_test_variants[i].ttl;
-		bool csum = gwlbtun_test_variants[i].udp_csum;
-		struct sk_buff *skb;
-		u8 *inner;
+	gwlbtun_test_reply(&want, false, GWLBTUN_EXT, 64);
+	gwlbtun_test_check_reply(test, skb, GWLBTUN_EXT, &want);
+	/* An IPv4 address leaves the rest of the union zero. */
+	KUNIT_EXPECT_NULL(test, memchr_inv(&want.gwlb.ip6.s6_addr[4], 0, 12));
 
-		/* Reserved VXLAN bits set on receive, cleared in the reply. */
-		skb = gwlbtun_test_rx(test, &(struct gwlbtun_test_outer){
-			.ihl = 5,
-			.vx_flags = cpu_to_be32(0xffffffff),
-			.vx_vni = cpu_to_be32(901 << 8 | 0x5a),
-		});
-		inner = gwlbtun_test_copy_inner(test, skb);
-		KUNIT_ASSERT_EQ(test, gwlbtun_outer_prepare(skb, &out,
-							    GWLBTUN_INT, ttl,
-							    csum), 0);
-		gwlbtun_test_check_ip4(test, skb, ttl);
-		gwlbtun_test_check_udp_vxlan(test, skb, 10800, 900);
-		KUNIT_EXPECT_EQ(test, memcmp(skb->data + GWLBTUN_UDP_VXLAN_LEN,
-					     inner, GWLBTUN_TEST_INNER_LEN), 0);
-		gwlbtun_test_check_locate4(test, skb, GWLBTUN_INT, csum);
-		/* Locating reads; the inner frame is still what it was. */
-		KUNIT_EXPECT_EQ(test, skb->len, GWLBTUN_TEST_INNER_LEN);
-		KUNIT_EXPECT_EQ(test, memcmp(skb->data, inner,
-					     GWLBTUN_TEST_INNER_LEN), 0);
-	}
+	/* The other tunnel, and the TTL as received. */
+	iph = ip_hdr(skb);
+	iph->ttl = 2;
+	gwlbtun_test_reply(&want, false, GWLBTUN_INT, 2);
+	gwlbtun_test_check_reply(test, skb, GWLBTUN_INT, &want);
+	KUNIT_EXPECT_EQ(test, want.dir, GWLBTUN_EXT);
+
+	/* Only the outer headers are read; skb->data stays where it was. */
+	KUNIT_EXPECT_EQ(test, skb->len,
+			GWLBTUN_UDP_VXLAN_LEN + GWLBTUN_TEST_INNER_LEN);
+	KUNIT_EXPECT_PTR_EQ(test, (u8 *)udp_hdr(skb), skb->data);
 }
 
-static void gwlbtun_test_prepare_locate_v6(struct kunit *test)
+static void gwlbtun_test_outer_reply_v6(struct kunit *test)
 {
-	const struct gwlbtun_tunnel out = { .vni = 901, .port = 10801 };
-	unsigned int i;
+	struct sk_buff *skb = gwlbtun_test_rx(test, &gwlbtun_test_v6);
+	struct gwlbtun_reply want;
 
-	for (i = 0; i < ARRAY_SIZE(gwlbtun_test_variants); i++) {
-		u8 ttl = gwlbtun_test_variants[i].ttl;
-		bool csum = gwlbtun_test_variants[i].udp_csum;
-		const struct ipv6hdr *ip6h;
-		struct gwlbtun_reply r;
-		struct sk_buff *skb;
-		u8 *inner;
+	gwlbtun_test_reply(&want, true, GWLBTUN_INT, 64);
+	KUNIT_EXPECT_EQ(test, want.dir, GWLBTUN_EXT);
+	gwlbtun_test_check_reply(test, skb, GWLBTUN_INT, &want);
 
-		skb = gwlbtun_test_rx(test, &gwlbtun_test_v6);
-		inner = gwlbtun_test_copy_inner(test, skb);
-		KUNIT_ASSERT_EQ(test, gwlbtun_outer_prepare(skb, &out,
-							    GWLBTUN_EXT, ttl,
-							    csum), 0);
-
-		ip6h = (const struct ipv6hdr *)(skb->data - sizeof(*ip6h));
-		KUNIT_EXPECT_EQ(test, (int)ip6h->version, 6);
-		KUNIT_EXPECT_EQ(test, ip6h->nexthdr, IPPROTO_UDP);
-		KUNIT_EXPECT_EQ(test, ip6h->hop_limit, ttl);
-		KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&ip6h->saddr,
-							&gwlbtun_test_nva6));
-		KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&ip6h->daddr,
-							&gwlbtun_test_gwlb6));
-		gwlbtun_test_check_udp_vxlan(test, skb, 10801, 901);
-		KUNIT_EXPECT_EQ(test, memcmp(skb->data + GWLBTUN_UDP_VXLAN_LEN,
-					     inner, GWLBTUN_TEST_INNER_LEN), 0);
-
-		memset(&r, 0xa5, sizeof(r));
-		skb_pull(skb, GWLBTUN_UDP_VXLAN_LEN);
-		KUNIT_ASSERT_EQ(test, gwlbtun_outer_locate(skb, &r), 0);
-		KUNIT_EXPECT_EQ(test, r.gwlb.family, AF_INET6);
-		KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&r.gwlb.ip6,
-							&gwlbtun_test_gwlb6));
-		KUNIT_EXPECT_EQ(test, r.local.family, AF_INET6);
-		KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&r.local.ip6,
-							&gwlbtun_test_nva6));
-		KUNIT_EXPECT_EQ(test, r.dir, GWLBTUN_EXT);
-		KUNIT_EXPECT_EQ(test, r.hlen, sizeof(struct ipv6hdr));
-		KUNIT_EXPECT_EQ(test, r.udp_csum, csum);
-	}
+	ipv6_hdr(skb)->hop_limit = 255;
+	gwlbtun_test_reply(&want, true, GWLBTUN_EXT, 255);
+	gwlbtun_test_check_reply(test, skb, GWLBTUN_EXT, &want);
 }
 
-/* Received with IP options: the reply still has a plain 20-byte header. */
-static void gwlbtun_test_prepare_ip_options(struct kunit *test)
+/* Received with IP options: the same context as without. */
+static void gwlbtun_test_outer_reply_ip_options(struct kunit *test)
 {
-	const struct gwlbtun_tunnel out = { .vni = 900, .port = 10800 };
+	struct gwlbtun_reply want;
 	unsigned int ihl;
 
-	for (ihl = 6; ihl <= 7; ihl++) {
+	gwlbtun_test_reply(&want, false, GWLBTUN_EXT, 64);
+	for (ihl = 6; ihl <= 15; ihl++) {
 		struct sk_buff *skb;
-		u8 *inner;
 
 		skb = gwlbtun_test_rx(test, &(struct gwlbtun_test_outer){
 			.ihl = ihl,
@@ -309,117 +225,191 @@ static void gwlbtun_test_prepare_ip_options(struct kunit *test)
 			.vx_vni = cpu_to_be32(901 << 8),
 		});
 		KUNIT_ASSERT_EQ(test, skb_network_header_len(skb), ihl * 4);
-		inner = gwlbtun_test_copy_inner(test, skb);
-		KUNIT_ASSERT_EQ(test, gwlbtun_outer_prepare(skb, &out,
-							    GWLBTUN_INT, 17,
-							    true), 0);
-		gwlbtun_test_check_ip4(test, skb, 17);
-		gwlbtun_test_check_udp_vxlan(test, skb, 10800, 900);
-		KUNIT_EXPECT_EQ(test, memcmp(skb->data + GWLBTUN_UDP_VXLAN_LEN,
-					     inner, GWLBTUN_TEST_INNER_LEN), 0);
-		gwlbtun_test_check_locate4(test, skb, GWLBTUN_INT, true);
+		gwlbtun_test_check_reply(test, skb, GWLBTUN_EXT, &want);
 	}
 }
 
-/* A clone (a packet socket's, say) keeps seeing what was received. */
-static void gwlbtun_test_prepare_clone(struct kunit *test)
+/*
+ * Contexts are compared and hashed as bytes: two packets of one GWLB,
+ * local address, direction and TTL give equal ones, anything else not.
+ */
+static void gwlbtun_test_outer_reply_compare(struct kunit *test)
 {
-	const struct gwlbtun_tunnel out = { .vni = 900, .port = 10800 };
+	struct sk_buff *a = gwlbtun_test_rx(test, &gwlbtun_test_v4);
+	struct sk_buff *b = gwlbtun_test_rx(test, &gwlbtun_test_v4);
+	struct gwlbtun_reply ra, rb;
+
+	memset(&ra, 0x11, sizeof(ra));
+	memset(&rb, 0xee, sizeof(rb));
+	gwlbtun_outer_reply(a, GWLBTUN_EXT, &ra);
+	gwlbtun_outer_reply(b, GWLBTUN_EXT, &rb);
+	KUNIT_EXPECT_EQ(test, memcmp(&ra, &rb, sizeof(ra)), 0);
+
+	gwlbtun_outer_reply(b, GWLBTUN_INT, &rb);
+	KUNIT_EXPECT_NE(test, memcmp(&ra, &rb, sizeof(ra)), 0);
+
+	ip_hdr(b)->ttl--;
+	gwlbtun_outer_reply(b, GWLBTUN_EXT, &rb);
+	KUNIT_EXPECT_NE(test, memcmp(&ra, &rb, sizeof(ra)), 0);
+
+	ip_hdr(b)->ttl++;
+	ip_hdr(b)->daddr = htonl(0x0a00000a);
+	gwlbtun_outer_reply(b, GWLBTUN_EXT, &rb);
+	KUNIT_EXPECT_NE(test, memcmp(&ra, &rb, sizeof(ra)), 0);
+	KUNIT_EXPECT_EQ(test, rb.local.ip4, htonl(0x0a00000a));
+	KUNIT_EXPECT_EQ(test, rb.gwlb.ip4, GWLBTUN_TEST_GWLB4);
+}
+
+static void gwlbtun_test_outer_unicast_v4(struct kunit *test)
+{
+	static const u32 not_unicast[] = {
+		0xe0000001,	/* 224.0.0.1 */
+		0xefffffff,	/* 239.255.255.255 */
+		0xffffffff,	/* 255.255.255.255 */
+		0x00000000,	/* 0.0.0.0 */
+	};
+	static const u8 not_host[] = {
+		PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST,
+	};
 	struct sk_buff *skb = gwlbtun_test_rx(test, &gwlbtun_test_v4);
-	unsigned int iplen = sizeof(struct iphdr);
-	unsigned int len = iplen + skb->len;
-	struct sk_buff *clone;
-	u8 *before;
+	unsigned int i;
 
-	clone = gwlbtun_test_track(test, skb_clone(skb, GFP_KERNEL));
-	KUNIT_ASSERT_PTR_EQ(test, clone->data, skb->data);
-	before = kunit_kmalloc(test, len, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, before);
-	memcpy(before, clone->data - iplen, len);
+	KUNIT_ASSERT_EQ(test, (int)skb->pkt_type, PACKET_HOST);
+	KUNIT_EXPECT_TRUE(test, gwlbtun_outer_unicast(skb));
+	for (i = 0; i < ARRAY_SIZE(not_host); i++) {
+		skb->pkt_type = not_host[i];
+		KUNIT_EXPECT_FALSE_MSG(test, gwlbtun_outer_unicast(skb),
+				       "pkt_type %u", not_host[i]);
+	}
+	skb->pkt_type = PACKET_HOST;
+	for (i = 0; i < ARRAY_SIZE(not_unicast); i++) {
+		ip_hdr(skb)->daddr = htonl(not_unicast[i]);
+		KUNIT_EXPECT_FALSE_MSG(test, gwlbtun_outer_unicast(skb),
+				       "daddr %08x", not_unicast[i]);
+	}
+	ip_hdr(skb)->daddr = GWLBTUN_TEST_NVA4;
+	KUNIT_EXPECT_TRUE(test, gwlbtun_outer_unicast(skb));
+}
 
-	KUNIT_ASSERT_EQ(test, gwlbtun_outer_prepare(skb, &out, GWLBTUN_INT, 0,
-						    true), 0);
-	/* The clone's view, outer headers included, is untouched... */
-	KUNIT_EXPECT_EQ(test, memcmp(clone->data - iplen, before, len), 0);
-	KUNIT_EXPECT_EQ(test, ntohs(udp_hdr(clone)->dest), 10801);
-	KUNIT_EXPECT_EQ(test, ip_hdr(clone)->saddr, GWLBTUN_TEST_GWLB4);
-	/* ...while the original was rewritten on a head of its own. */
-	KUNIT_EXPECT_PTR_NE(test, skb->head, clone->head);
-	gwlbtun_test_check_ip4(test, skb, 0);
-	gwlbtun_test_check_udp_vxlan(test, skb, 10800, 900);
-	KUNIT_EXPECT_EQ(test, memcmp(skb->data + GWLBTUN_UDP_VXLAN_LEN,
-				     before + iplen + GWLBTUN_UDP_VXLAN_LEN,
-				     GWLBTUN_TEST_INNER_LEN), 0);
-	gwlbtun_test_check_locate4(test, skb, GWLBTUN_INT, true);
+static void gwlbtun_test_outer_unicast_v6(struct kunit *test)
+{
+	struct sk_buff *skb = gwlbtun_test_rx(test, &gwlbtun_test_v6);
+	struct in6_addr all_nodes;
+
+	KUNIT_EXPECT_TRUE(test, gwlbtun_outer_unicast(skb));
+	skb->pkt_type = PACKET_MULTICAST;
+	KUNIT_EXPECT_FALSE(test, gwlbtun_outer_unicast(skb));
+	skb->pkt_type = PACKET_HOST;
+
+	ipv6_addr_set(&all_nodes, htonl(0xff020000), 0, 0, htonl(1));
+	ipv6_hdr(skb)->daddr = all_nodes;
+	KUNIT_EXPECT_FALSE(test, gwlbtun_outer_unicast(skb));
+	ipv6_hdr(skb)->daddr.s6_addr[1] = 0x05;	/* ff05::1 */
+	KUNIT_EXPECT_FALSE(test, gwlbtun_outer_unicast(skb));
+	ipv6_hdr(skb)->daddr = gwlbtun_test_nva6;
+	KUNIT_EXPECT_TRUE(test, gwlbtun_outer_unicast(skb));
+}
+
+static void gwlbtun_test_outer_dsfield(struct kunit *test)
+{
+	struct sk_buff *skb = gwlbtun_test_rx(test, &gwlbtun_test_v4);
+
+	KUNIT_EXPECT_EQ(test, gwlbtun_outer_dsfield(skb), 0x28);
+	ip_hdr(skb)->tos = 0xbb;
+	KUNIT_EXPECT_EQ(test, gwlbtun_outer_dsfield(skb), 0xbb);
+
+	/* Priority 1, flow label ...42: traffic class 0x10. */
+	skb = gwlbtun_test_rx(test, &gwlbtun_test_v6);
+	KUNIT_EXPECT_EQ(test, gwlbtun_outer_dsfield(skb), 0x10);
+	ipv6_change_dsfield(ipv6_hdr(skb), 0, 0xb9);
+	KUNIT_EXPECT_EQ(test, gwlbtun_outer_dsfield(skb), 0xb9);
+	/* The flow label is not part of it. */
+	KUNIT_EXPECT_EQ(test, ipv6_hdr(skb)->flow_lbl[2], 0x42);
 }
 
 /*
- * Under CHECKSUM_COMPLETE, skb->csum covers skb->data onwards, so the
- * rewritten UDP and VXLAN headers must be accounted for: after the rewrite
- * and the pull to the inner frame the sum still matches the bytes.
+ * An inner frame with only its Ethernet header in the linear part and
+ * @frame past it in a page fragment, as with the hooks off. The mac
+ * header marks the Ethernet header; skb->data is past it.
  */
-static void gwlbtun_test_prepare_csum_complete(struct kunit *test)
+static struct sk_buff *gwlbtun_test_eth_only(struct kunit *test, u16 proto,
+					     const void *l3, unsigned int len)
 {
-	const struct gwlbtun_tunnel out = { .vni = 900, .port = 10800 };
-	struct sk_buff *skb = gwlbtun_test_rx(test, &gwlbtun_test_v4);
+	struct sk_buff *skb = gwlbtun_test_alloc(test, ETH_HLEN);
+	struct ethhdr *eth;
+	struct page *page;
 
-	skb->ip_summed = CHECKSUM_COMPLETE;
-	skb->csum = skb_checksum(skb, 0, skb->len, 0);
-	KUNIT_ASSERT_EQ(test, gwlbtun_outer_prepare(skb, &out, GWLBTUN_INT, 0,
-						    true), 0);
-	KUNIT_EXPECT_EQ(test, csum_fold(skb->csum),
-			csum_fold(skb_checksum(skb, 0, skb->len, 0)));
-	skb_pull_rcsum(skb, GWLBTUN_UDP_VXLAN_LEN);
-	KUNIT_EXPECT_EQ(test, csum_fold(skb->csum),
-			csum_fold(skb_checksum(skb, 0, skb->len, 0)));
+	skb_reset_mac_header(skb);
+	eth = skb_put_zero(skb, ETH_HLEN);
+	eth->h_proto = htons(proto);
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	memcpy(page_address(page), l3, len);
+	skb_add_rx_frag(skb, 0, page, 0, len, PAGE_SIZE);
+	__skb_pull(skb, ETH_HLEN);
+	skb->protocol = htons(proto);
+	KUNIT_ASSERT_EQ(test, skb_headlen(skb), 0);
+	return skb;
 }
 
-static void gwlbtun_test_locate_invalid(struct kunit *test)
+static void gwlbtun_test_inner_dsfield(struct kunit *test)
 {
-	unsigned int room = GWLBTUN_UDP_VXLAN_LEN + sizeof(struct iphdr);
-	struct gwlbtun_reply r;
-	struct vxlanhdr *vxh;
+	u8 l3[GWLBTUN_TEST_IP6_LEN(GWLBTUN_TEST_PAYLOAD)];
+	struct ipv6hdr *ip6h = (struct ipv6hdr *)l3;
+	struct iphdr *iph = (struct iphdr *)l3;
 	struct sk_buff *skb;
 
-	/* A received packet, never prepared: the reserved byte is 0. */
-	skb = gwlbtun_test_rx(test, &gwlbtun_test_v4);
-	skb_pull(skb, GWLBTUN_UDP_VXLAN_LEN);
-	KUNIT_EXPECT_EQ(test, gwlbtun_outer_locate(skb, &r), -EINVAL);
+	gwlbtun_test_put_ip4(l3, GWLBTUN_TEST_PAYLOAD);
+	iph->tos = 0xb9;	/* EF, ECT(1) */
+	skb = gwlbtun_test_eth_only(test, ETH_P_IP, l3,
+				    GWLBTUN_TEST_IP4_LEN(GWLBTUN_TEST_PAYLOAD));
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_dsfield(skb), 0xb9);
+	/* Read where it lies: nothing was pulled. */
+	KUNIT_EXPECT_EQ(test, skb_headlen(skb), 0);
 
-	/* Zeroed outer headers in front of the frame. */
-	skb = gwlbtun_test_rx(test, &gwlbtun_test_v4);
-	memset(skb->data - sizeof(struct iphdr), 0, room);
-	skb_pull(skb, GWLBTUN_UDP_VXLAN_LEN);
-	KUNIT_EXPECT_EQ(test, gwlbtun_outer_locate(skb, &r), -EINVAL);
+	/* Too short to hold the DS field. */
+	skb = gwlbtun_test_eth_only(test, ETH_P_IP, l3, 1);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_dsfield(skb), 0);
 
-	/* No room in front of the frame for the outer headers at all. */
-	skb = gwlbtun_test_track(test, alloc_skb(GWLBTUN_TEST_INNER_LEN + 8,
-						 GFP_KERNEL));
-	skb_reserve(skb, 8);
-	gwlbtun_test_put_inner(skb_put(skb, GWLBTUN_TEST_INNER_LEN));
-	KUNIT_EXPECT_EQ(test, gwlbtun_outer_locate(skb, &r), -EINVAL);
+	/* Not version 4 behind ETH_P_IP. */
+	iph->version = 6;
+	skb = gwlbtun_test_eth_only(test, ETH_P_IP, l3, sizeof(*iph));
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_dsfield(skb), 0);
 
-	/*
-	 * An IPv6 hint with room for an IPv4 header but not an IPv6 one.
-	 * A prepared IPv6 reply with the headroom cut short stands in.
-	 */
-	skb = gwlbtun_test_rx(test, &gwlbtun_test_v6);
-	KUNIT_ASSERT_EQ(test, gwlbtun_outer_prepare(skb,
-						    &(struct gwlbtun_tunnel){
-							.vni = 901,
-							.port = 10801,
-						    },
-						    GWLBTUN_EXT, 0, true), 0);
-	skb_pull(skb, GWLBTUN_UDP_VXLAN_LEN);
-	KUNIT_ASSERT_EQ(test, gwlbtun_outer_locate(skb, &r), 0);
-	vxh = (struct vxlanhdr *)(skb->data - sizeof(*vxh));
-	skb = gwlbtun_test_track(test, alloc_skb(room + GWLBTUN_TEST_INNER_LEN,
-						 GFP_KERNEL));
-	skb_reserve(skb, room);
-	memcpy(skb->data - sizeof(*vxh), vxh, sizeof(*vxh));
-	gwlbtun_test_put_inner(skb_put(skb, GWLBTUN_TEST_INNER_LEN));
-	KUNIT_ASSERT_EQ(test, skb_headroom(skb), room);
-	KUNIT_EXPECT_EQ(test, gwlbtun_outer_locate(skb, &r), -EINVAL);
+	gwlbtun_test_put_ip6(l3, GWLBTUN_TEST_PAYLOAD);
+	ipv6_change_dsfield(ip6h, 0, 0x2a);	/* AF11, CE */
+	ip6h->flow_lbl[0] |= 0x0f;
+	skb = gwlbtun_test_eth_only(test, ETH_P_IPV6, l3, sizeof(l3));
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_dsfield(skb), 0x2a);
+	ip6h->version = 4;
+	skb = gwlbtun_test_eth_only(test, ETH_P_IPV6, l3, sizeof(l3));
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_dsfield(skb), 0);
+
+	/* Tagged, ARP: no DS field of theirs is read. */
+	gwlbtun_test_put_ip4(l3, GWLBTUN_TEST_PAYLOAD);
+	iph->tos = 0xb8;
+	skb = gwlbtun_test_eth_only(test, ETH_P_8021Q, l3, sizeof(*iph));
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_dsfield(skb), 0);
+	skb = gwlbtun_test_eth_only(test, ETH_P_8021AD, l3, sizeof(*iph));
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_dsfield(skb), 0);
+	skb = gwlbtun_test_eth_only(test, ETH_P_ARP, l3, sizeof(*iph));
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_dsfield(skb), 0);
+}
+
+static void gwlbtun_test_inner_tagged(struct kunit *test)
+{
+	struct sk_buff *skb = gwlbtun_test_alloc(test, 0);
+
+	skb->protocol = htons(ETH_P_8021Q);
+	KUNIT_EXPECT_TRUE(test, gwlbtun_inner_tagged(skb));
+	skb->protocol = htons(ETH_P_8021AD);
+	KUNIT_EXPECT_TRUE(test, gwlbtun_inner_tagged(skb));
+	skb->protocol = htons(ETH_P_IP);
+	KUNIT_EXPECT_FALSE(test, gwlbtun_inner_tagged(skb));
+	skb->protocol = htons(ETH_P_IPV6);
+	KUNIT_EXPECT_FALSE(test, gwlbtun_inner_tagged(skb));
+	skb->protocol = htons(ETH_P_ARP);
+	KUNIT_EXPECT_FALSE(test, gwlbtun_inner_tagged(skb));
 }
 
 /* An inner packet as the device sees it: skb->data at the network header. */
@@ -599,6 +589,98 @@ static void gwlbtun_test_inner_validate_other(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, skb_transport_header_was_set(skb));
 }
 
+/*
+ * RFC 6040 on decapsulation: an outer CE goes into an ECN-capable inner
+ * packet (the IPv4 header checksum kept right), a CE around a not-ECT
+ * packet is refused, and no other outer mark changes the inner packet.
+ */
+static void gwlbtun_test_ecn_decap_v4(struct kunit *test)
+{
+	struct sk_buff *skb;
+	struct iphdr *iph;
+
+	skb = gwlbtun_test_inner4(test);
+	iph = ip_hdr(skb);
+	ipv4_change_dsfield(iph, 0, 0xb8 | INET_ECN_ECT_0);
+	KUNIT_ASSERT_EQ(test, ip_fast_csum((u8 *)iph, iph->ihl), 0);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_ecn_decap(skb, 0x28 | INET_ECN_CE),
+			0);
+	iph = ip_hdr(skb);
+	KUNIT_EXPECT_EQ(test, iph->tos, 0xb8 | INET_ECN_CE);
+	KUNIT_EXPECT_EQ(test, ip_fast_csum((u8 *)iph, iph->ihl), 0);
+
+	/* ECT(1) inside becomes CE too. */
+	skb = gwlbtun_test_inner4(test);
+	iph = ip_hdr(skb);
+	ipv4_change_dsfield(iph, 0, INET_ECN_ECT_1);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_ecn_decap(skb, INET_ECN_CE), 0);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->tos, INET_ECN_CE);
+	KUNIT_EXPECT_EQ(test, ip_fast_csum((u8 *)ip_hdr(skb), 5), 0);
+
+	/* Already CE: stays so. */
+	skb = gwlbtun_test_inner4(test);
+	ipv4_change_dsfield(ip_hdr(skb), 0, INET_ECN_CE);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_ecn_decap(skb, INET_ECN_CE), 0);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->tos, INET_ECN_CE);
+
+	/* CE around not-ECT: to be dropped, the packet untouched. */
+	skb = gwlbtun_test_inner4(test);
+	iph = ip_hdr(skb);
+	ipv4_change_dsfield(iph, 0, 0xb8);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_ecn_decap(skb, INET_ECN_CE),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->tos, 0xb8);
+	KUNIT_EXPECT_EQ(test, ip_fast_csum((u8 *)ip_hdr(skb), 5), 0);
+
+	/* An outer that is not CE changes nothing. */
+	skb = gwlbtun_test_inner4(test);
+	ipv4_change_dsfield(ip_hdr(skb), 0, INET_ECN_ECT_0);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_ecn_decap(skb, INET_ECN_ECT_0), 0);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->tos, INET_ECN_ECT_0);
+	skb = gwlbtun_test_inner4(test);
+	ipv4_change_dsfield(ip_hdr(skb), 0, 0x28);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_ecn_decap(skb, 0x28), 0);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->tos, 0x28);
+	KUNIT_EXPECT_EQ(test, ip_fast_csum((u8 *)ip_hdr(skb), 5), 0);
+}
+
+static void gwlbtun_test_ecn_decap_v6(struct kunit *test)
+{
+	struct sk_buff *skb;
+
+	skb = gwlbtun_test_inner6(test);
+	ipv6_change_dsfield(ipv6_hdr(skb), 0, 0x28 | INET_ECN_ECT_0);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_ecn_decap(skb, INET_ECN_CE), 0);
+	KUNIT_EXPECT_EQ(test, ipv6_get_dsfield(ipv6_hdr(skb)),
+			0x28 | INET_ECN_CE);
+
+	skb = gwlbtun_test_inner6(test);
+	ipv6_change_dsfield(ipv6_hdr(skb), 0, 0x28);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_ecn_decap(skb, INET_ECN_CE),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, ipv6_get_dsfield(ipv6_hdr(skb)), 0x28);
+
+	skb = gwlbtun_test_inner6(test);
+	ipv6_change_dsfield(ipv6_hdr(skb), 0, INET_ECN_ECT_0);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_ecn_decap(skb, 0), 0);
+	KUNIT_EXPECT_EQ(test, ipv6_get_dsfield(ipv6_hdr(skb)), INET_ECN_ECT_0);
+}
+
+/* Not IP, or too short to tell: nothing to mark and nothing refused. */
+static void gwlbtun_test_ecn_decap_other(struct kunit *test)
+{
+	struct sk_buff *skb = gwlbtun_test_inner4(test);
+	unsigned int len = skb->len;
+
+	skb->protocol = htons(ETH_P_ARP);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_ecn_decap(skb, INET_ECN_CE), 0);
+	KUNIT_EXPECT_EQ(test, skb->len, len);
+
+	skb = gwlbtun_test_inner4(test);
+	skb_trim(skb, sizeof(struct iphdr) - 1);
+	KUNIT_EXPECT_EQ(test, gwlbtun_inner_ecn_decap(skb, INET_ECN_CE), 0);
+}
+
 /* One inner flow, one hash; other flows, other hashes; payload ignored. */
 static void gwlbtun_test_flow_hash(struct kunit *test)
 {
@@ -686,18 +768,24 @@ static struct kunit_case gwlbtun_hdr_cases[] = {
 	KUNIT_CASE(gwlbtun_test_vxlan_parse_no_i_flag),
 	KUNIT_CASE(gwlbtun_test_vxlan_parse_truncated),
 	KUNIT_CASE(gwlbtun_test_vxlan_parse_nonlinear),
-	KUNIT_CASE(gwlbtun_test_prepare_locate_v4),
-	KUNIT_CASE(gwlbtun_test_prepare_locate_v6),
-	KUNIT_CASE(gwlbtun_test_prepare_ip_options),
-	KUNIT_CASE(gwlbtun_test_prepare_clone),
-	KUNIT_CASE(gwlbtun_test_prepare_csum_complete),
-	KUNIT_CASE(gwlbtun_test_locate_invalid),
+	KUNIT_CASE(gwlbtun_test_outer_reply_v4),
+	KUNIT_CASE(gwlbtun_test_outer_reply_v6),
+	KUNIT_CASE(gwlbtun_test_outer_reply_ip_options),
+	KUNIT_CASE(gwlbtun_test_outer_reply_compare),
+	KUNIT_CASE(gwlbtun_test_outer_unicast_v4),
+	KUNIT_CASE(gwlbtun_test_outer_unicast_v6),
+	KUNIT_CASE(gwlbtun_test_outer_dsfield),
+	KUNIT_CASE(gwlbtun_test_inner_dsfield),
+	KUNIT_CASE(gwlbtun_test_inner_tagged),
 	KUNIT_CASE(gwlbtun_test_inner_validate_ip4),
 	KUNIT_CASE(gwlbtun_test_inner_validate_ip4_bad),
 	KUNIT_CASE(gwlbtun_test_inner_validate_ip4_padding),
 	KUNIT_CASE(gwlbtun_test_inner_validate_ip6),
 	KUNIT_CASE(gwlbtun_test_inner_validate_ip6_bad),
 	KUNIT_CASE(gwlbtun_test_inner_validate_other),
+	KUNIT_CASE(gwlbtun_test_ecn_decap_v4),
+	KUNIT_CASE(gwlbtun_test_ecn_decap_v6),
+	KUNIT_CASE(gwlbtun_test_ecn_decap_other),
 	KUNIT_CASE(gwlbtun_test_flow_hash),
 	KUNIT_CASE(gwlbtun_test_addr_equal),
 	{}

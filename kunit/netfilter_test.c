@@ -7,12 +7,20 @@
  * where it should and is counted as it should. Hooks registered for the
  * test record what they see and answer what the test tells them to.
  *
- * No tunnel is configured and UML has no route to the GWLB (10.0.0.5,
- * fd00::5), so a packet that gets through all three hooks reaches
+ * Each test starts with the device configured (External 901/10801,
+ * Internal 900/10800, peers 10.0.0.5 and fd00::5) and UML has no route to
+ * the GWLB, so a packet that gets through all three hooks reaches
  * reflection and ends there as GWLBTUN_DROP_NO_ROUTE; the last two tests
  * give it a GWLB at one of the host's own addresses, which must be refused
  * (the reply would loop), and then one reached through a stand-in underlay
  * device, and see it sent.
+ *
+ * The reply context travels from receive to transmit as the skb's dst (see
+ * module/reply.c): the "ctx" tests put it through what the kernel may do
+ * to a packet in between (segmentation, head reallocation, clones and
+ * copies, a configuration change) and check that transmit still finds it,
+ * and finds nothing where it must not. The "frag" tests feed fragments:
+ * they are reassembled before the hooks, which see one packet.
  */
 #include <kunit/test.h>
 #include <linux/inetdevice.h>
@@ -22,7 +30,10 @@
 #include <linux/skbuff.h>
 #include <net/dst.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
 #include <net/net_namespace.h>
+#include <net/route.h>
+#include <net/tcp.h>
 #include <net/vxlan.h>
 
 #include "gwlbtun.h"
@@ -48,6 +59,10 @@ struct gwlbtun_nft_seen {
 	const struct net_device *out;
 	const struct net_device *dev;
 	int network_offset;
+	unsigned int len;
+	u16 frag_max_size;
+	bool has_reply;
+	struct gwlbtun_reply reply;
 };
 
 struct gwlbtun_nft_ctx {
@@ -58,6 +73,9 @@ struct gwlbtun_nft_ctx {
 	unsigned int n_seen;
 	struct gwlbtun_nft_seen seen[GWLBTUN_NFT_MAX_SEEN];
 	struct gwlbtun_stats before;
+	/* The reply context the test packet should carry through the hooks. */
+	bool check_reply;
+	struct gwlbtun_reply want;
 };
 
 /* The order a forwarded packet meets the hooks in. */
@@ -69,6 +87,7 @@ static unsigned int gwlbtun_nft_hook(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
 {
 	struct gwlbtun_nft_ctx *ctx = priv;
+	const struct gwlbtun_reply *r;
 	struct gwlbtun_nft_seen *s;
 	unsigned int verdict;
 
@@ -91,6 +110,14 @@ static unsigned int gwlbtun_nft_hook(void *priv, struct sk_buff *skb,
 		s->out = state->out;
 		s->dev = skb->dev;
 		s->network_offset = skb_network_offset(skb);
+		s->len = skb->len;
+		s->frag_max_size = state->pf == NFPROTO_IPV4 ?
+				   IPCB(skb)->frag_max_size :
+				   IP6CB(skb)->frag_max_size;
+		r = gwlbtun_reply_of(skb);
+		s->has_reply = r;
+		if (r)
+			s->reply = *r;
 	}
 	ctx->n_seen++;
 
@@ -136,6 +163,59 @@ static struct gwlbtun_dev *gwlbtun_nft_gd(void)
 	return netdev_priv(gwlbtun_nft_dev);
 }
 
+/* How a test configures the device. */
+enum gwlbtun_nft_peers {
+	GWLBTUN_NFT_UNCONFIGURED,	/* no tunnels */
+	GWLBTUN_NFT_PEERS,		/* 10.0.0.5 and fd00::5 */
+	GWLBTUN_NFT_NO_PEERS,		/* tunnels, an empty peer list */
+	GWLBTUN_NFT_ANY,		/* tunnels, any peer */
+};
+
+static int gwlbtun_nft_configure(struct net_device *dev,
+				 enum gwlbtun_nft_peers peers)
+{
+	struct gwlbtun_params *p;
+	int err;
+
+	p = kmalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	gwlbtun_params_init(p);
+	if (peers != GWLBTUN_NFT_UNCONFIGURED) {
+		p->tun[GWLBTUN_EXT].vni = 901;
+		p->tun[GWLBTUN_EXT].port = 10801;
+		p->tun[GWLBTUN_INT].vni = 900;
+		p->tun[GWLBTUN_INT].port = 10800;
+	}
+	p->peers_any = peers == GWLBTUN_NFT_ANY;
+	if (peers == GWLBTUN_NFT_PEERS) {
+		p->peers[0].family = AF_INET;
+		p->peers[0].ip4 = GWLBTUN_TEST_GWLB4;
+		p->peers[1].family = AF_INET6;
+		p->peers[1].ip6 = gwlbtun_test_gwlb6;
+		p->n_peers = 2;
+	}
+	rtnl_lock();
+	err = gwlbtun_config_set(netdev_priv(dev), p, NULL);
+	rtnl_unlock();
+	kfree(p);
+	return err;
+}
+
+static void gwlbtun_nft_reconfigure(struct kunit *test,
+				    enum gwlbtun_nft_peers peers)
+{
+	KUNIT_ASSERT_EQ(test, gwlbtun_nft_configure(gwlbtun_nft_dev, peers), 0);
+}
+
+/* Until every retired configuration of the device has been freed. */
+static void gwlbtun_nft_settle(void)
+{
+	synchronize_rcu();
+	rcu_barrier();
+	flush_workqueue(gwlbtun_wq);
+}
+
 /* Hooks at the three stages of both families, all accepting. */
 static int gwlbtun_nft_init(struct kunit *test)
 {
@@ -163,6 +243,9 @@ static int gwlbtun_nft_init(struct kunit *test)
 	BUILD_BUG_ON(ARRAY_SIZE(ctx->ops) !=
 		     ARRAY_SIZE(pfs) * ARRAY_SIZE(gwlbtun_nft_order));
 
+	err = gwlbtun_nft_configure(gwlbtun_nft_dev, GWLBTUN_NFT_PEERS);
+	if (err)
+		return err;
 	err = nf_register_net_hooks(&init_net, ctx->ops, n);
 	if (err)
 		return err;
@@ -194,23 +277,24 @@ static struct sk_buff *gwlbtun_nft_rx(struct kunit *test, bool outer6,
 
 /*
  * Turn @skb, as received, into what receive.c hands to gwlbtun_nf_run():
- * reply headers prepared in place, decapsulated onto the device, inner
- * header validated. It arrived on one tunnel and leaves on the other.
+ * the reply context read from the outer headers into @r, decapsulated onto
+ * the device. An IPv4 packet came on the External tunnel (VNI 901) and
+ * leaves on the Internal one; an IPv6 one the other way round.
  */
-static void gwlbtun_nft_decap(struct kunit *test, struct sk_buff *skb)
+static void gwlbtun_nft_decap(struct kunit *test, struct sk_buff *skb,
+			      struct gwlbtun_reply *r)
 {
-	const struct gwlbtun_tunnel ext = { .vni = 901, .port = 10801 };
-	const struct gwlbtun_tunnel in = { .vni = 900, .port = 10800 };
 	bool outer6 = skb->protocol == htons(ETH_P_IPV6);
+	enum gwlbtun_dir in = outer6 ? GWLBTUN_INT : GWLBTUN_EXT;
 	struct net_device *dev = gwlbtun_nft_dev;
+	struct gwlbtun_nft_ctx *ctx = test->priv;
 	u32 vni;
 
 	KUNIT_ASSERT_EQ(test, gwlbtun_vxlan_parse(skb, &vni), 0);
 	KUNIT_ASSERT_EQ(test, vni, outer6 ? 900U : 901U);
-	KUNIT_ASSERT_EQ(test, gwlbtun_outer_prepare(skb, outer6 ? &ext : &in,
-						    outer6 ? GWLBTUN_EXT :
-							     GWLBTUN_INT,
-						    0, true), 0);
+	gwlbtun_outer_reply(skb, in, r);
+	KUNIT_EXPECT_EQ(test, r->in_dir, in);
+	KUNIT_EXPECT_EQ(test, r->dir, gwlbtun_other(in));
 
 	gwlbtun_decap(skb, dev);
 	KUNIT_EXPECT_PTR_EQ(test, skb->dev, dev);
@@ -221,15 +305,23 @@ static void gwlbtun_nft_decap(struct kunit *test, struct sk_buff *skb)
 
 	KUNIT_ASSERT_TRUE(test, skb->protocol == htons(ETH_P_IP) ||
 			  skb->protocol == htons(ETH_P_IPV6));
-	KUNIT_ASSERT_EQ(test, gwlbtun_inner_validate(skb), 0);
+	ctx->check_reply = true;
+	ctx->want = *r;
+}
+
+static struct gwlbtun_config *gwlbtun_nft_cfg(struct net_device *dev)
+{
+	struct gwlbtun_dev *gd = netdev_priv(dev);
+
+	return rcu_dereference(gd->cfg);
 }
 
 /* In the context the UDP stack calls the module in. */
-static void gwlbtun_nft_run(struct sk_buff *skb)
+static void gwlbtun_nft_run(struct sk_buff *skb, const struct gwlbtun_reply *r)
 {
 	local_bh_disable();
 	rcu_read_lock();
-	gwlbtun_nf_run(skb);
+	gwlbtun_nf_run(gwlbtun_nft_cfg(gwlbtun_nft_dev), skb, r);
 	rcu_read_unlock();
 	local_bh_enable();
 }
@@ -243,10 +335,11 @@ static void gwlbtun_nft_run(struct sk_buff *skb)
 static void gwlbtun_nft_send(struct kunit *test, bool outer6, bool inner6)
 {
 	struct sk_buff *skb = gwlbtun_nft_rx(test, outer6, inner6);
+	struct gwlbtun_reply r;
 
-	gwlbtun_nft_decap(test, skb);
+	gwlbtun_nft_decap(test, skb, &r);
 	skb_get(skb);
-	gwlbtun_nft_run(skb);
+	gwlbtun_nft_run(skb, &r);
 	/* The test's own reference, dropped when the test ends. */
 	KUNIT_EXPECT_EQ(test, refcount_read(&skb->users), 1U);
 }
@@ -277,17 +370,23 @@ static void gwlbtun_nft_expect_hooks(struct kunit *test, u8 pf,
 		KUNIT_EXPECT_PTR_EQ_MSG(test, s->dev, dev, "hook %u", i);
 		/* skb->data at the inner network header, as for ip_rcv(). */
 		KUNIT_EXPECT_EQ_MSG(test, s->network_offset, 0, "hook %u", i);
+		/* The reply context is on the packet at every hook. */
+		if (!ctx->check_reply)
+			continue;
+		KUNIT_EXPECT_TRUE_MSG(test, s->has_reply, "hook %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, memcmp(&s->reply, &ctx->want,
+						 sizeof(s->reply)), 0,
+				    "hook %u", i);
 	}
 }
 
 /*
- * The device's counters moved by exactly this: drops[@reason] by one
+ * The device's counters moved by exactly this: drops[@reason] by @n
  * (nothing for GWLBTUN_DROP_NONE) and, for a packet reflected, the
  * Internal tunnel's tx by one packet of @tx_len bytes.
  */
-static void gwlbtun_nft_expect_stats(struct kunit *test,
-				     enum gwlbtun_drop reason,
-				     unsigned int tx_len)
+static void gwlbtun_nft_expect_n(struct kunit *test, enum gwlbtun_drop reason,
+				 unsigned int n, unsigned int tx_len)
 {
 	struct gwlbtun_nft_ctx *ctx = test->priv;
 	const struct gwlbtun_stats *b = &ctx->before;
@@ -296,7 +395,7 @@ static void gwlbtun_nft_expect_stats(struct kunit *test,
 
 	gwlbtun_stats_fold(gwlbtun_nft_gd()->stats, &now);
 	for (r = 0; r < __GWLBTUN_DROP_MAX; r++) {
-		u64 want = reason != GWLBTUN_DROP_NONE && r == reason;
+		u64 want = reason != GWLBTUN_DROP_NONE && r == reason ? n : 0;
 
 		KUNIT_EXPECT_EQ_MSG(test, now.drops[r] - b->drops[r], want,
 				    "drops[%d]", r);
@@ -311,6 +410,13 @@ static void gwlbtun_nft_expect_stats(struct kunit *test,
 		KUNIT_EXPECT_EQ_MSG(test, now.tx_bytes[d] - b->tx_bytes[d],
 				    (u64)(tx ? tx_len : 0), "tx_bytes[%d]", d);
 	}
+}
+
+static void gwlbtun_nft_expect_stats(struct kunit *test,
+				     enum gwlbtun_drop reason,
+				     unsigned int tx_len)
+{
+	gwlbtun_nft_expect_n(test, reason, 1, tx_len);
 }
 
 static void gwlbtun_nft_expect_drop(struct kunit *test,
@@ -451,6 +557,7 @@ static void gwlbtun_nft_reflect_from(struct kunit *test, u32 gwlb, u32 nva,
 				     enum gwlbtun_drop reason,
 				     unsigned int tx_len)
 {
+	struct gwlbtun_reply r;
 	struct sk_buff *skb;
 	struct iphdr *iph;
 
@@ -459,14 +566,14 @@ static void gwlbtun_nft_reflect_from(struct kunit *test, u32 gwlb, u32 nva,
 	iph->saddr = htonl(gwlb);
 	iph->daddr = htonl(nva);
 	ip_send_check(iph);
-	gwlbtun_nft_decap(test, skb);
+	gwlbtun_nft_decap(test, skb, &r);
 
 	/* Sent on, the packet is the stack's; dropped, the test frees it. */
 	if (tx_len)
 		gwlbtun_test_untrack(test, skb);
 	else
 		skb_get(skb);
-	gwlbtun_nft_run(skb);
+	gwlbtun_nft_run(skb, &r);
 	gwlbtun_nft_expect_hooks(test, NFPROTO_IPV4, 3);
 	gwlbtun_nft_expect_stats(test, reason, tx_len);
 }
@@ -475,12 +582,14 @@ static void gwlbtun_nft_reflect_from(struct kunit *test, u32 gwlb, u32 nva,
  * A GWLB at one of the host's own addresses (127.0.0.2: all of 127/8 is):
  * the reply would come straight back in and, from a local sender, bounce
  * between the tunnels for ever. It is dropped as no route. The loopback
- * device stays up, as on any running system.
+ * device stays up, as on any running system. No peer list names it: the
+ * device accepts any.
  */
 static void gwlbtun_nft_local_gwlb(struct kunit *test)
 {
 	int err;
 
+	gwlbtun_nft_reconfigure(test, GWLBTUN_NFT_ANY);
 	rtnl_lock();
 	err = dev_open(init_net.loopback_dev, NULL);
 	rtnl_unlock();
@@ -522,6 +631,580 @@ static void gwlbtun_nft_reflected(struct kunit *test)
 	rtnl_unlock();
 }
 
+/* Unconfigured (no tunnels): through the hooks, then refused as stale. */
+static void gwlbtun_nft_unconfigured(struct kunit *test)
+{
+	gwlbtun_nft_reconfigure(test, GWLBTUN_NFT_UNCONFIGURED);
+	gwlbtun_nft_send(test, false, false);
+	gwlbtun_nft_expect_hooks(test, NFPROTO_IPV4, 3);
+	gwlbtun_nft_expect_drop(test, GWLBTUN_DROP_STALE);
+}
+
+/*
+ * A packet as it is between the hooks: decapsulated, validated, carrying
+ * the placeholder of its context (@r) with a reference of its own, as
+ * nf_queue() gives it with skb_dst_force().
+ */
+static struct sk_buff *gwlbtun_nft_held(struct kunit *test, bool outer6,
+					bool inner6, struct gwlbtun_reply *r)
+{
+	struct sk_buff *skb = gwlbtun_nft_rx(test, outer6, inner6);
+	struct dst_entry *dst;
+
+	gwlbtun_nft_decap(test, skb, r);
+	KUNIT_ASSERT_EQ(test, gwlbtun_inner_validate(skb), 0);
+	rcu_read_lock();
+	dst = gwlbtun_reply_dst(gwlbtun_nft_cfg(gwlbtun_nft_dev), r);
+	if (dst) {
+		skb_dst_set_noref(skb, dst);
+		skb_dst_force(skb);
+	}
+	rcu_read_unlock();
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	KUNIT_ASSERT_FALSE(test, skb_dst_is_noref(skb));
+	KUNIT_ASSERT_PTR_EQ(test, skb_dst(skb), dst);
+	return skb;
+}
+
+/* Transmit would find @r on @skb (NULL @r: would find nothing). */
+static void gwlbtun_nft_expect_reply(struct kunit *test,
+				     const struct sk_buff *skb,
+				     const struct gwlbtun_reply *r)
+{
+	const struct gwlbtun_reply *got;
+
+	rcu_read_lock();
+	got = gwlbtun_reply_of(skb);
+	if (!r) {
+		KUNIT_EXPECT_NULL(test, got);
+	} else {
+		KUNIT_EXPECT_NOT_NULL(test, got);
+		if (got)
+			KUNIT_EXPECT_EQ(test, memcmp(got, r, sizeof(*r)), 0);
+	}
+	rcu_read_unlock();
+}
+
+#define GWLBTUN_NFT_MSS		100
+#define GWLBTUN_NFT_SEGS	4
+
+/*
+ * A TCP super-packet of GWLBTUN_NFT_SEGS full segments, as veth hands it
+ * over: CHECKSUM_PARTIAL, the pseudo-header sum in the TCP checksum, the
+ * inner Ethernet header in front and skb->data at the IP header, on the
+ * device.
+ */
+static struct sk_buff *gwlbtun_nft_tcp_gso(struct kunit *test)
+{
+	unsigned int payload = GWLBTUN_NFT_MSS * GWLBTUN_NFT_SEGS;
+	unsigned int tcplen = sizeof(struct tcphdr) + payload;
+	unsigned int len = sizeof(struct iphdr) + tcplen;
+	struct sk_buff *skb = gwlbtun_test_alloc(test, ETH_HLEN + len);
+	struct tcphdr *th;
+	struct iphdr *iph;
+	unsigned int i;
+	u8 *p;
+
+	skb_reset_mac_header(skb);
+	gwlbtun_test_put_eth(skb_put(skb, ETH_HLEN), ETH_P_IP);
+	__skb_pull(skb, ETH_HLEN);
+	skb->mac_len = ETH_HLEN;
+	skb_reset_network_header(skb);
+	iph = skb_put_zero(skb, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->tot_len = htons(len);
+	iph->id = htons(99);
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = 63;
+	iph->protocol = IPPROTO_TCP;
+	iph->saddr = cpu_to_be32(0xc0000201);
+	iph->daddr = cpu_to_be32(0xc6336402);
+	ip_send_check(iph);
+	skb_set_transport_header(skb, sizeof(*iph));
+	th = skb_put_zero(skb, sizeof(*th));
+	th->source = htons(40000);
+	th->dest = htons(80);
+	th->seq = htonl(1000);
+	th->ack_seq = htonl(1);
+	th->doff = sizeof(*th) / 4;
+	th->ack = 1;
+	th->window = htons(1024);
+	p = skb_put(skb, payload);
+	for (i = 0; i < payload; i++)
+		p[i] = i;
+	th->check = ~tcp_v4_check(tcplen, iph->saddr, iph->daddr, 0);
+
+	skb->protocol = htons(ETH_P_IP);
+	skb->dev = gwlbtun_nft_dev;
+	skb->mark = GWLBTUN_NFT_MARK;
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct tcphdr, check);
+	skb_shinfo(skb)->gso_size = GWLBTUN_NFT_MSS;
+	skb_shinfo(skb)->gso_type = SKB_GSO_TCPV4;
+	skb_shinfo(skb)->gso_segs = GWLBTUN_NFT_SEGS;
+	return skb;
+}
+
+/* The segments of @skb as an NFQUEUE without F_GSO makes them. */
+static struct sk_buff *gwlbtun_nft_segment(struct kunit *test,
+					   struct sk_buff *skb,
+					   const struct gwlbtun_reply *r)
+{
+	struct dst_entry *dst;
+	struct sk_buff *segs;
+
+	rcu_read_lock();
+	dst = gwlbtun_reply_dst(gwlbtun_nft_cfg(gwlbtun_nft_dev), r);
+	if (dst) {
+		skb_dst_set_noref(skb, dst);
+		skb_dst_force(skb);
+	}
+	rcu_read_unlock();
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+
+	segs = skb_gso_segment(skb, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(segs));
+	KUNIT_ASSERT_PTR_NE(test, segs, skb);
+	return segs;
+}
+
+/* (a) Every segment of a segmented super-packet has the context. */
+static void gwlbtun_nft_ctx_gso(struct kunit *test)
+{
+	struct sk_buff *skb = gwlbtun_nft_tcp_gso(test);
+	struct sk_buff *segs, *seg, *next;
+	struct gwlbtun_reply r;
+	unsigned int n = 0;
+
+	gwlbtun_test_reply(&r, false, GWLBTUN_EXT, 64);
+	segs = gwlbtun_nft_segment(test, skb, &r);
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		gwlbtun_test_track(test, seg);
+		n++;
+		KUNIT_EXPECT_PTR_EQ(test, seg->dev, gwlbtun_nft_dev);
+		KUNIT_EXPECT_FALSE(test, skb_is_gso(seg));
+		KUNIT_EXPECT_EQ(test, seg->len, sizeof(struct iphdr) +
+				sizeof(struct tcphdr) + GWLBTUN_NFT_MSS);
+		gwlbtun_nft_expect_reply(test, seg, &r);
+	}
+	KUNIT_EXPECT_EQ(test, n, GWLBTUN_NFT_SEGS);
+}
+
+/* (b) A head reallocated (NAT, a target writing a header): no change. */
+static void gwlbtun_nft_ctx_expand_head(struct kunit *test)
+{
+	struct gwlbtun_reply r;
+	struct sk_buff *skb;
+	u8 *head;
+
+	skb = gwlbtun_nft_held(test, false, false, &r);
+	head = skb->head;
+	KUNIT_ASSERT_EQ(test, pskb_expand_head(skb, 256, 256, GFP_KERNEL), 0);
+	KUNIT_EXPECT_PTR_NE(test, skb->head, head);
+	gwlbtun_nft_expect_reply(test, skb, &r);
+
+	/* A clone's head reallocated, and the linear part pulled in. */
+	skb = gwlbtun_test_track(test, skb_clone(skb, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, skb_unclone(skb, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, skb_linearize(skb), 0);
+	gwlbtun_nft_expect_reply(test, skb, &r);
+
+	skb = gwlbtun_nft_held(test, true, true, &r);
+	KUNIT_ASSERT_EQ(test, pskb_expand_head(skb, 0, 512, GFP_KERNEL), 0);
+	gwlbtun_nft_expect_reply(test, skb, &r);
+}
+
+/* (c) Clones and copies carry it, each with a reference of its own. */
+static void gwlbtun_nft_ctx_clone_copy(struct kunit *test)
+{
+	struct sk_buff *skb, *clone, *copy, *pcopy;
+	struct gwlbtun_reply r;
+	struct dst_entry *dst;
+	int refs;
+
+	skb = gwlbtun_nft_held(test, false, false, &r);
+	dst = skb_dst(skb);
+	refs = atomic_read(&dst->__refcnt);
+	clone = gwlbtun_test_track(test, skb_clone(skb, GFP_KERNEL));
+	copy = gwlbtun_test_track(test, skb_copy(skb, GFP_KERNEL));
+	pcopy = gwlbtun_test_track(test, pskb_copy(skb, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, atomic_read(&dst->__refcnt), refs + 3);
+	gwlbtun_nft_expect_reply(test, clone, &r);
+	gwlbtun_nft_expect_reply(test, copy, &r);
+	gwlbtun_nft_expect_reply(test, pcopy, &r);
+
+	/* Freeing the original leaves the others theirs. */
+	gwlbtun_test_untrack(test, skb);
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dst->__refcnt), refs + 2);
+	gwlbtun_nft_expect_reply(test, clone, &r);
+	gwlbtun_nft_expect_reply(test, copy, &r);
+}
+
+/*
+ * (d) Only a placeholder of ours, of the device the packet is on: not one
+ * of another gwlbtun device, not a packet moved to another device, not an
+ * ordinary route on this device, not no route at all.
+ */
+static void gwlbtun_nft_ctx_foreign(struct kunit *test)
+{
+	struct net_device *dev = gwlbtun_nft_dev, *other;
+	struct gwlbtun_reply r;
+	struct dst_entry *dst;
+	struct sk_buff *skb;
+	struct rtable *rt;
+	int err;
+
+	rtnl_lock();
+	other = gwlbtun_create(&init_net, "gwlbkx%d", NULL);
+	err = PTR_ERR_OR_ZERO(other);
+	rtnl_unlock();
+	KUNIT_ASSERT_EQ(test, err, 0);
+
+	skb = gwlbtun_nft_held(test, false, false, &r);
+	gwlbtun_nft_expect_reply(test, skb, &r);
+	/* Moved to the other device, with this one's placeholder. */
+	skb->dev = other;
+	gwlbtun_nft_expect_reply(test, skb, NULL);
+	skb->dev = dev;
+
+	/* The other device's placeholder for the very same context. */
+	rcu_read_lock();
+	dst = gwlbtun_reply_dst(gwlbtun_nft_cfg(other), &r);
+	KUNIT_EXPECT_NOT_NULL(test, dst);
+	if (dst) {
+		skb_dst_drop(skb);
+		skb_dst_set_noref(skb, dst);
+		KUNIT_EXPECT_NULL(test, gwlbtun_reply_of(skb));
+		skb->dev = other;
+		KUNIT_EXPECT_NOT_NULL(test, gwlbtun_reply_of(skb));
+		skb->dev = dev;
+		skb_dst_drop(skb);
+	}
+	rcu_read_unlock();
+
+	/* An ordinary IPv4 route out of this very device. */
+	rt = rt_dst_alloc(dev, 0, RTN_UNICAST, false);
+	KUNIT_ASSERT_NOT_NULL(test, rt);
+	skb_dst_set(skb, &rt->dst);
+	gwlbtun_nft_expect_reply(test, skb, NULL);
+
+	skb_dst_drop(skb);
+	gwlbtun_nft_expect_reply(test, skb, NULL);
+
+	rtnl_lock();
+	unregister_netdevice(other);
+	rtnl_unlock();
+}
+
+/* Transmit, in the context the hooks' continuations run in. */
+static void gwlbtun_nft_xmit(struct kunit *test, struct sk_buff *skb)
+{
+	skb_get(skb);
+	local_bh_disable();
+	rcu_read_lock();
+	gwlbtun_xmit_filtered(skb);
+	rcu_read_unlock();
+	local_bh_enable();
+	KUNIT_EXPECT_EQ(test, refcount_read(&skb->users), 1U);
+}
+
+/*
+ * (e) The GWLB a packet holds the context of was removed from the
+ * configuration while the packet was between the hooks: it is not sent
+ * there, and the drop is counted as stale.
+ */
+static void gwlbtun_nft_ctx_stale_peer(struct kunit *test)
+{
+	struct gwlbtun_reply r;
+	struct sk_buff *skb;
+
+	skb = gwlbtun_nft_held(test, false, false, &r);
+	gwlbtun_nft_reconfigure(test, GWLBTUN_NFT_NO_PEERS);
+	gwlbtun_nft_expect_reply(test, skb, &r);
+	gwlbtun_nft_xmit(test, skb);
+	gwlbtun_nft_expect_drop(test, GWLBTUN_DROP_STALE);
+}
+
+static void gwlbtun_nft_ctx_stale_peer_v6(struct kunit *test)
+{
+	struct gwlbtun_reply r;
+	struct sk_buff *skb;
+
+	skb = gwlbtun_nft_held(test, true, true, &r);
+	gwlbtun_nft_reconfigure(test, GWLBTUN_NFT_NO_PEERS);
+	gwlbtun_nft_xmit(test, skb);
+	gwlbtun_nft_expect_drop(test, GWLBTUN_DROP_STALE);
+}
+
+/* The tunnels unconfigured in the meantime: stale as well. */
+static void gwlbtun_nft_ctx_stale_unconfigured(struct kunit *test)
+{
+	struct gwlbtun_reply r;
+	struct sk_buff *skb;
+
+	skb = gwlbtun_nft_held(test, false, false, &r);
+	gwlbtun_nft_reconfigure(test, GWLBTUN_NFT_UNCONFIGURED);
+	gwlbtun_nft_xmit(test, skb);
+	gwlbtun_nft_expect_drop(test, GWLBTUN_DROP_STALE);
+}
+
+/*
+ * The other way: a configuration change that keeps the GWLB (here: any
+ * peer now) lets the packet go on to the route lookup; and a packet with
+ * no context, or another device's, is stale.
+ */
+static void gwlbtun_nft_ctx_still_allowed(struct kunit *test)
+{
+	struct gwlbtun_reply r;
+	struct sk_buff *skb;
+
+	skb = gwlbtun_nft_held(test, false, false, &r);
+	gwlbtun_nft_reconfigure(test, GWLBTUN_NFT_ANY);
+	gwlbtun_nft_xmit(test, skb);
+	gwlbtun_nft_expect_drop(test, GWLBTUN_DROP_NO_ROUTE);
+}
+
+static void gwlbtun_nft_ctx_missing(struct kunit *test)
+{
+	struct gwlbtun_reply r;
+	struct sk_buff *skb;
+
+	skb = gwlbtun_nft_held(test, false, false, &r);
+	skb_dst_drop(skb);
+	gwlbtun_nft_xmit(test, skb);
+	gwlbtun_nft_expect_drop(test, GWLBTUN_DROP_STALE);
+}
+
+/*
+ * (f) The cache: one placeholder per context and configuration, none
+ * shared between contexts that differ in any byte.
+ */
+static void gwlbtun_nft_ctx_cache(struct kunit *test)
+{
+	struct gwlbtun_reply r, r2;
+	struct gwlbtun_config *cfg;
+	struct dst_entry *a, *b, *c, *d;
+
+	gwlbtun_test_reply(&r, false, GWLBTUN_EXT, 64);
+	rcu_read_lock();
+	cfg = gwlbtun_nft_cfg(gwlbtun_nft_dev);
+	a = gwlbtun_reply_dst(cfg, &r);
+	b = gwlbtun_reply_dst(cfg, &r);
+	KUNIT_EXPECT_NOT_NULL(test, a);
+	KUNIT_EXPECT_PTR_EQ(test, a, b);
+	r2 = r;
+	r2.ttl_in--;
+	c = gwlbtun_reply_dst(cfg, &r2);
+	KUNIT_EXPECT_NOT_NULL(test, c);
+	KUNIT_EXPECT_PTR_NE(test, c, a);
+	r2 = r;
+	r2.in_dir = r.dir;
+	r2.dir = r.in_dir;
+	d = gwlbtun_reply_dst(cfg, &r2);
+	KUNIT_EXPECT_NOT_NULL(test, d);
+	KUNIT_EXPECT_PTR_NE(test, d, a);
+	KUNIT_EXPECT_PTR_NE(test, d, c);
+	/* A placeholder routes nothing: out of the device, its MTU. */
+	if (a) {
+		KUNIT_EXPECT_PTR_EQ(test, a->dev, gwlbtun_nft_dev);
+		KUNIT_EXPECT_EQ(test, dst_mtu(a), gwlbtun_nft_dev->mtu);
+		KUNIT_EXPECT_TRUE(test, a->output == dst_discard_out);
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * (f) A placeholder held by a packet outlives the configuration that made
+ * it, and goes when the packet does.
+ */
+static void gwlbtun_nft_ctx_cache_replaced(struct kunit *test)
+{
+	struct gwlbtun_reply r;
+	struct dst_entry *dst, *now;
+	struct sk_buff *skb;
+
+	skb = gwlbtun_nft_held(test, false, false, &r);
+	dst = skb_dst(skb);
+	/* The cache's reference and the packet's. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&dst->__refcnt), 2);
+
+	gwlbtun_nft_reconfigure(test, GWLBTUN_NFT_PEERS);
+	gwlbtun_nft_settle();
+	KUNIT_EXPECT_EQ(test, atomic_read(&dst->__refcnt), 1);
+	gwlbtun_nft_expect_reply(test, skb, &r);
+
+	/* The new configuration has a placeholder of its own. */
+	rcu_read_lock();
+	now = gwlbtun_reply_dst(gwlbtun_nft_cfg(gwlbtun_nft_dev), &r);
+	KUNIT_EXPECT_NOT_NULL(test, now);
+	KUNIT_EXPECT_PTR_NE(test, now, dst);
+	rcu_read_unlock();
+
+	/* Still reflected where it belongs... */
+	gwlbtun_nft_xmit(test, skb);
+	gwlbtun_nft_expect_drop(test, GWLBTUN_DROP_NO_ROUTE);
+	/*
+	 * ...and the last reference goes with the packet. The placeholder
+	 * itself is freed after a grace period: read inside one.
+	 */
+	rcu_read_lock();
+	gwlbtun_test_untrack(test, skb);
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dst->__refcnt), 0);
+	rcu_read_unlock();
+}
+
+/* An inner IPv4 fragment of a UDP datagram of @len bytes (@dgram). */
+static struct sk_buff *gwlbtun_nft_frag4(struct kunit *test, u16 id,
+					 const u8 *dgram, unsigned int off,
+					 unsigned int len, bool more)
+{
+	unsigned int flen = ETH_HLEN + sizeof(struct iphdr) + len;
+	u8 *frame = kunit_kzalloc(test, flen, GFP_KERNEL);
+	struct iphdr *iph;
+
+	KUNIT_ASSERT_NOT_NULL(test, frame);
+	iph = (struct iphdr *)(gwlbtun_test_put_eth(frame, ETH_P_IP) + 1);
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->tot_len = htons(sizeof(*iph) + len);
+	iph->id = htons(id);
+	iph->frag_off = htons((more ? IP_MF : 0) | off >> 3);
+	iph->ttl = 63;
+	iph->protocol = IPPROTO_UDP;
+	iph->saddr = cpu_to_be32(0xc0000201);
+	iph->daddr = cpu_to_be32(0xc6336402);
+	ip_send_check(iph);
+	memcpy(iph + 1, dgram + off, len);
+	return gwlbtun_test_rx_frame(test, &gwlbtun_test_v4, frame, flen);
+}
+
+/* An inner IPv6 fragment, in an IPv4 outer packet. */
+static struct sk_buff *gwlbtun_nft_frag6(struct kunit *test, u32 id,
+					 const u8 *dgram, unsigned int off,
+					 unsigned int len, bool more)
+{
+	unsigned int flen = ETH_HLEN + sizeof(struct ipv6hdr) +
+			    sizeof(struct frag_hdr) + len;
+	u8 *frame = kunit_kzalloc(test, flen, GFP_KERNEL);
+	struct ipv6hdr *ip6h;
+	struct frag_hdr *fh;
+
+	KUNIT_ASSERT_NOT_NULL(test, frame);
+	ip6h = (struct ipv6hdr *)(gwlbtun_test_put_eth(frame, ETH_P_IPV6) + 1);
+	ip6h->version = 6;
+	ip6h->payload_len = htons(sizeof(*fh) + len);
+	ip6h->nexthdr = NEXTHDR_FRAGMENT;
+	ip6h->hop_limit = 63;
+	ip6h->saddr.s6_addr32[0] = cpu_to_be32(0x20010db8);
+	ip6h->saddr.s6_addr32[3] = cpu_to_be32(1);
+	ip6h->daddr.s6_addr32[0] = cpu_to_be32(0x20010db8);
+	ip6h->daddr.s6_addr32[3] = cpu_to_be32(2);
+	fh = (struct frag_hdr *)(ip6h + 1);
+	fh->nexthdr = IPPROTO_UDP;
+	fh->frag_off = htons(off | (more ? IP6_MF : 0));
+	fh->identification = htonl(id);
+	memcpy(fh + 1, dgram + off, len);
+	return gwlbtun_test_rx_frame(test, &gwlbtun_test_v4, frame, flen);
+}
+
+/* A UDP datagram's transport part, @len bytes. */
+static u8 *gwlbtun_nft_dgram(struct kunit *test, unsigned int len)
+{
+	u8 *d = kunit_kmalloc(test, len, GFP_KERNEL);
+	struct udphdr *uh = (struct udphdr *)d;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	for (i = 0; i < len; i++)
+		d[i] = i * 3;
+	uh->source = htons(40000);
+	uh->dest = htons(53);
+	uh->len = htons(len);
+	uh->check = 0;
+	return d;
+}
+
+/* Feed one received fragment; it is the data path's from here on. */
+static void gwlbtun_nft_feed(struct kunit *test, struct sk_buff *skb)
+{
+	struct gwlbtun_reply r;
+
+	gwlbtun_nft_decap(test, skb, &r);
+	gwlbtun_test_untrack(test, skb);
+	gwlbtun_nft_run(skb, &r);
+}
+
+/*
+ * Two fragments of one inner IPv4 datagram: the first is held and no hook
+ * sees it; the second completes it, and the hooks see one packet, the
+ * whole datagram, remembering its largest fragment. Transmit refragments
+ * it to that size: two fragments, each reaching the route lookup.
+ */
+static void gwlbtun_nft_frag_v4(struct kunit *test)
+{
+	struct gwlbtun_nft_ctx *ctx = test->priv;
+	u8 *dgram = gwlbtun_nft_dgram(test, 1200);
+
+	gwlbtun_nft_feed(test, gwlbtun_nft_frag4(test, 4242, dgram, 0, 1000,
+						 true));
+	KUNIT_EXPECT_EQ(test, ctx->n_seen, 0U);
+	gwlbtun_nft_expect_n(test, GWLBTUN_DROP_NONE, 0, 0);
+
+	gwlbtun_nft_feed(test, gwlbtun_nft_frag4(test, 4242, dgram, 1000, 200,
+						 false));
+	gwlbtun_nft_expect_hooks(test, NFPROTO_IPV4, 3);
+	KUNIT_EXPECT_EQ(test, ctx->seen[0].len, sizeof(struct iphdr) + 1200);
+	KUNIT_EXPECT_EQ(test, ctx->seen[0].frag_max_size,
+			sizeof(struct iphdr) + 1000);
+	gwlbtun_nft_expect_n(test, GWLBTUN_DROP_NO_ROUTE, 2, 0);
+}
+
+/* The same, last fragment first. */
+static void gwlbtun_nft_frag_v4_reversed(struct kunit *test)
+{
+	struct gwlbtun_nft_ctx *ctx = test->priv;
+	u8 *dgram = gwlbtun_nft_dgram(test, 1200);
+
+	gwlbtun_nft_feed(test, gwlbtun_nft_frag4(test, 4343, dgram, 1000, 200,
+						 false));
+	KUNIT_EXPECT_EQ(test, ctx->n_seen, 0U);
+	gwlbtun_nft_feed(test, gwlbtun_nft_frag4(test, 4343, dgram, 0, 1000,
+						 true));
+	gwlbtun_nft_expect_hooks(test, NFPROTO_IPV4, 3);
+	KUNIT_EXPECT_EQ(test, ctx->seen[0].len, sizeof(struct iphdr) + 1200);
+	KUNIT_EXPECT_EQ(test, ctx->seen[0].frag_max_size,
+			sizeof(struct iphdr) + 1000);
+	gwlbtun_nft_expect_n(test, GWLBTUN_DROP_NO_ROUTE, 2, 0);
+}
+
+static void gwlbtun_nft_frag_v6(struct kunit *test)
+{
+	unsigned int first = 1232, last = 200;
+	struct gwlbtun_nft_ctx *ctx = test->priv;
+	u8 *dgram = gwlbtun_nft_dgram(test, first + last);
+
+	gwlbtun_nft_feed(test, gwlbtun_nft_frag6(test, 0x6060, dgram, 0, first,
+						 true));
+	KUNIT_EXPECT_EQ(test, ctx->n_seen, 0U);
+	gwlbtun_nft_expect_n(test, GWLBTUN_DROP_NONE, 0, 0);
+
+	gwlbtun_nft_feed(test, gwlbtun_nft_frag6(test, 0x6060, dgram, first,
+						 last, false));
+	gwlbtun_nft_expect_hooks(test, NFPROTO_IPV6, 3);
+	/* Reassembled: no fragment header left. */
+	KUNIT_EXPECT_EQ(test, ctx->seen[0].len,
+			sizeof(struct ipv6hdr) + first + last);
+	KUNIT_EXPECT_EQ(test, ctx->seen[0].frag_max_size,
+			sizeof(struct ipv6hdr) + sizeof(struct frag_hdr) +
+			first);
+	gwlbtun_nft_expect_n(test, GWLBTUN_DROP_NO_ROUTE, 2, 0);
+}
+
 static struct kunit_case gwlbtun_nft_cases[] = {
 	KUNIT_CASE(gwlbtun_nft_accept_v4),
 	KUNIT_CASE(gwlbtun_nft_accept_v6),
@@ -534,6 +1217,21 @@ static struct kunit_case gwlbtun_nft_cases[] = {
 	KUNIT_CASE(gwlbtun_nft_queue_no_listener),
 	KUNIT_CASE(gwlbtun_nft_queue_bypass),
 	KUNIT_CASE(gwlbtun_nft_drop_err),
+	KUNIT_CASE(gwlbtun_nft_unconfigured),
+	KUNIT_CASE(gwlbtun_nft_ctx_gso),
+	KUNIT_CASE(gwlbtun_nft_ctx_expand_head),
+	KUNIT_CASE(gwlbtun_nft_ctx_clone_copy),
+	KUNIT_CASE(gwlbtun_nft_ctx_foreign),
+	KUNIT_CASE(gwlbtun_nft_ctx_stale_peer),
+	KUNIT_CASE(gwlbtun_nft_ctx_stale_peer_v6),
+	KUNIT_CASE(gwlbtun_nft_ctx_stale_unconfigured),
+	KUNIT_CASE(gwlbtun_nft_ctx_still_allowed),
+	KUNIT_CASE(gwlbtun_nft_ctx_missing),
+	KUNIT_CASE(gwlbtun_nft_ctx_cache),
+	KUNIT_CASE(gwlbtun_nft_ctx_cache_replaced),
+	KUNIT_CASE(gwlbtun_nft_frag_v4),
+	KUNIT_CASE(gwlbtun_nft_frag_v4_reversed),
+	KUNIT_CASE(gwlbtun_nft_frag_v6),
 	/* Late: it leaves the loopback device up. */
 	KUNIT_CASE(gwlbtun_nft_local_gwlb),
 	KUNIT_CASE(gwlbtun_nft_reflected),

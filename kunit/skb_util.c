@@ -149,7 +149,7 @@ void gwlbtun_test_put_ip6(void *buf, unsigned int payload)
 		uh->check = CSUM_MANGLED_0;
 }
 
-static struct ethhdr *gwlbtun_test_put_eth(void *buf, u16 proto)
+struct ethhdr *gwlbtun_test_put_eth(void *buf, u16 proto)
 {
 	static const u8 dmac[ETH_ALEN] = { 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc };
 	static const u8 smac[ETH_ALEN] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
@@ -225,6 +225,48 @@ unsigned int gwlbtun_test_put_outer(struct sk_buff *skb,
 	vxh->vx_flags = o->vx_flags;
 	vxh->vx_vni = o->vx_vni;
 	return iplen;
+}
+
+/*
+ * The reply context of a packet from the GWLB to the appliance, as
+ * gwlbtun_outer_reply() must read it, built from zeroed memory so that a
+ * memcmp() against it checks the padding too.
+ */
+void gwlbtun_test_reply(struct gwlbtun_reply *r, bool v6, u8 in, u8 ttl)
+{
+	memset(r, 0, sizeof(*r));
+	if (v6) {
+		r->gwlb.family = AF_INET6;
+		r->gwlb.ip6 = gwlbtun_test_gwlb6;
+		r->local.family = AF_INET6;
+		r->local.ip6 = gwlbtun_test_nva6;
+	} else {
+		r->gwlb.family = AF_INET;
+		r->gwlb.ip4 = GWLBTUN_TEST_GWLB4;
+		r->local.family = AF_INET;
+		r->local.ip4 = GWLBTUN_TEST_NVA4;
+	}
+	r->in_dir = in;
+	r->dir = gwlbtun_other(in);
+	r->ttl_in = ttl;
+}
+
+/*
+ * A received packet carrying the inner Ethernet frame @frame of @frame_len
+ * bytes, skb->data at the UDP header.
+ */
+struct sk_buff *gwlbtun_test_rx_frame(struct kunit *test,
+				      const struct gwlbtun_test_outer *o,
+				      const void *frame, unsigned int frame_len)
+{
+	unsigned int iplen = o->v6 ? sizeof(struct ipv6hdr) : o->ihl * 4;
+	unsigned int len = iplen + GWLBTUN_UDP_VXLAN_LEN + frame_len;
+	struct sk_buff *skb = gwlbtun_test_alloc(test, len);
+
+	gwlbtun_test_put_outer(skb, o, len);
+	skb_put_data(skb, frame, frame_len);
+	__skb_pull(skb, iplen);
+	return skb;
 }
 
 /*

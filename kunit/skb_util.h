@@ -46,12 +46,15 @@ struct gwlbtun_test_outer {
 extern const struct gwlbtun_test_outer gwlbtun_test_v4;
 extern const struct gwlbtun_test_outer gwlbtun_test_v6;
 
+struct gwlbtun_reply;
+
 struct sk_buff *gwlbtun_test_track(struct kunit *test, struct sk_buff *skb);
 void gwlbtun_test_untrack(struct kunit *test, struct sk_buff *skb);
 struct sk_buff *gwlbtun_test_alloc(struct kunit *test, unsigned int len);
 
 void gwlbtun_test_put_ip4(void *buf, unsigned int payload);
 void gwlbtun_test_put_ip6(void *buf, unsigned int payload);
+struct ethhdr *gwlbtun_test_put_eth(void *buf, u16 proto);
 void gwlbtun_test_put_inner(void *buf);
 void gwlbtun_test_put_inner6(void *buf);
 unsigned int gwlbtun_test_put_outer(struct sk_buff *skb,
@@ -59,5 +62,9 @@ unsigned int gwlbtun_test_put_outer(struct sk_buff *skb,
 				    unsigned int len);
 struct sk_buff *gwlbtun_test_rx(struct kunit *test,
 				const struct gwlbtun_test_outer *o);
+void gwlbtun_test_reply(struct gwlbtun_reply *r, bool v6, u8 in, u8 ttl);
+struct sk_buff *gwlbtun_test_rx_frame(struct kunit *test,
+				      const struct gwlbtun_test_outer *o,
+				      const void *frame, unsigned int frame_len);
 
 #endif /* _GWLBTUN_KUNIT_SKB_UTIL_H */
