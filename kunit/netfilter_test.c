@@ -23,12 +23,15 @@
  * they are reassembled before the hooks, which see one packet.
  */
 #include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/icmp.h>
 #include <linux/inetdevice.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <net/dst.h>
+#include <net/inet_frag.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
@@ -38,6 +41,11 @@
 
 #include "gwlbtun.h"
 #include "skb_util.h"
+
+/*
+ * The cases under GWLBTUN_KUNIT_KNOWN_BUGS show bugs of module/ and fail
+ * until they are fixed: define it here to run them.
+ */
 
 /*
  * The test's packets carry this mark; the hooks let everything else
@@ -1205,6 +1213,210 @@ static void gwlbtun_nft_frag_v6(struct kunit *test)
 	gwlbtun_nft_expect_n(test, GWLBTUN_DROP_NO_ROUTE, 2, 0);
 }
 
+/*
+ * The reassembly key is per device: fragments of one (source,
+ * destination, ID) that arrived through two devices are never joined, so
+ * neither device's hooks see a datagram made of the other's packets.
+ */
+static struct net_device *gwlbtun_nft_second(struct kunit *test)
+{
+	struct gwlbtun_params *p;
+	struct net_device *dev;
+	int err;
+
+	p = kunit_kmalloc(test, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	gwlbtun_params_init(p);
+	p->tun[GWLBTUN_EXT].vni = 911;
+	p->tun[GWLBTUN_EXT].port = 10801;
+	p->tun[GWLBTUN_INT].vni = 910;
+	p->tun[GWLBTUN_INT].port = 10800;
+	p->peers_any = true;
+	rtnl_lock();
+	dev = gwlbtun_create(&init_net, "gwlbk2%d", NULL);
+	err = PTR_ERR_OR_ZERO(dev);
+	if (!err) {
+		err = dev_open(dev, NULL);
+		if (!err)
+			err = gwlbtun_config_set(netdev_priv(dev), p, NULL);
+		if (err)
+			unregister_netdevice(dev);
+	}
+	rtnl_unlock();
+	KUNIT_ASSERT_EQ(test, err, 0);
+	return dev;
+}
+
+/* Feed a received fragment to @dev's netfilter stage. */
+static void gwlbtun_nft_feed_on(struct kunit *test, struct net_device *dev,
+				struct sk_buff *skb)
+{
+	struct gwlbtun_reply r;
+	u32 vni;
+
+	KUNIT_ASSERT_EQ(test, gwlbtun_vxlan_parse(skb, &vni), 0);
+	gwlbtun_outer_reply(skb, GWLBTUN_EXT, &r);
+	gwlbtun_decap(skb, dev);
+	skb->mark = GWLBTUN_NFT_MARK;
+	gwlbtun_test_untrack(test, skb);
+	local_bh_disable();
+	rcu_read_lock();
+	gwlbtun_nf_run(gwlbtun_nft_cfg(dev), skb, &r);
+	rcu_read_unlock();
+	local_bh_enable();
+}
+
+static void gwlbtun_nft_frag_two_devices(struct kunit *test, bool v6)
+{
+	struct gwlbtun_nft_ctx *ctx = test->priv;
+	struct gwlbtun_stats before, now;
+	struct net_device *other;
+	u8 *dgram;
+	int i;
+
+	other = gwlbtun_nft_second(test);
+	gwlbtun_stats_fold(((struct gwlbtun_dev *)netdev_priv(other))->stats,
+			   &before);
+	if (v6) {
+		dgram = gwlbtun_nft_dgram(test, 1432);
+		gwlbtun_nft_feed_on(test, gwlbtun_nft_dev,
+				    gwlbtun_nft_frag6(test, 0x7070, dgram, 0,
+						      1232, true));
+		gwlbtun_nft_feed_on(test, other,
+				    gwlbtun_nft_frag6(test, 0x7070, dgram,
+						      1232, 200, false));
+	} else {
+		dgram = gwlbtun_nft_dgram(test, 1200);
+		gwlbtun_nft_feed_on(test, gwlbtun_nft_dev,
+				    gwlbtun_nft_frag4(test, 7070, dgram, 0,
+						      1000, true));
+		gwlbtun_nft_feed_on(test, other,
+				    gwlbtun_nft_frag4(test, 7070, dgram, 1000,
+						      200, false));
+	}
+	/* Both halves still wait for their other halves. */
+	KUNIT_EXPECT_EQ(test, ctx->n_seen, 0U);
+	gwlbtun_stats_fold(((struct gwlbtun_dev *)netdev_priv(other))->stats,
+			   &now);
+	for (i = 0; i < __GWLBTUN_DROP_MAX; i++)
+		KUNIT_EXPECT_EQ_MSG(test, now.drops[i], before.drops[i],
+				    "drops[%d] of the second device", i);
+	gwlbtun_nft_expect_n(test, GWLBTUN_DROP_NONE, 0, 0);
+
+	rtnl_lock();
+	unregister_netdevice(other);
+	rtnl_unlock();
+}
+
+static void gwlbtun_nft_frag_two_devices_v4(struct kunit *test)
+{
+	gwlbtun_nft_frag_two_devices(test, false);
+}
+
+#ifdef GWLBTUN_KUNIT_KNOWN_BUGS
+/* Known bugs of module/: these fail until it is fixed. */
+
+/* IPv6: the same, and nf_ct_frag6_gather() keys on no device here. */
+static void gwlbtun_nft_bug_frag_two_devices_v6(struct kunit *test)
+{
+	gwlbtun_nft_frag_two_devices(test, true);
+}
+
+/*
+ * An NFQUEUE consumer without F_GSO has the kernel segment a super-packet
+ * (skb_gso_segment() with skb->data at the network header): the segments
+ * must still have the inner Ethernet header in front, which transmit
+ * sends as the inner frame's.
+ */
+static void gwlbtun_nft_bug_gso_eth(struct kunit *test)
+{
+	struct sk_buff *skb = gwlbtun_nft_tcp_gso(test);
+	struct sk_buff *segs, *seg, *next;
+	struct gwlbtun_reply r;
+
+	gwlbtun_test_reply(&r, false, GWLBTUN_EXT, 64);
+	segs = gwlbtun_nft_segment(test, skb, &r);
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		gwlbtun_test_track(test, seg);
+		KUNIT_EXPECT_EQ(test, skb_network_offset(seg) -
+				skb_mac_offset(seg), ETH_HLEN);
+	}
+}
+
+static atomic_t gwlbtun_nft_icmp_sent;
+
+/* A tap on the stand-in underlay: counts the ICMP time exceeded it sends. */
+static int gwlbtun_nft_icmp_tap(struct sk_buff *skb, struct net_device *dev,
+				struct packet_type *pt,
+				struct net_device *orig_dev)
+{
+	struct icmphdr _ih;
+	const struct icmphdr *ih;
+	struct iphdr _iph;
+	const struct iphdr *iph;
+
+	iph = skb_header_pointer(skb, skb_network_offset(skb), sizeof(_iph),
+				 &_iph);
+	if (skb->protocol == htons(ETH_P_IP) && iph &&
+	    iph->protocol == IPPROTO_ICMP) {
+		ih = skb_header_pointer(skb, skb_network_offset(skb) +
+					iph->ihl * 4, sizeof(_ih), &_ih);
+		if (ih && ih->type == ICMP_TIME_EXCEEDED)
+			atomic_inc(&gwlbtun_nft_icmp_sent);
+	}
+	kfree_skb(skb);
+	return 0;
+}
+
+/*
+ * A first fragment whose datagram never completes: when its reassembly
+ * times out, nothing may leave the host (ip_expire() sends "fragment
+ * reassembly time exceeded" for every defrag user but conntrack's and a
+ * few others). The inner source (192.0.2.1) is made reachable through a
+ * stand-in underlay device, tapped.
+ */
+static void gwlbtun_nft_bug_frag_expire_quiet(struct kunit *test)
+{
+	struct fqdir *fqdir = init_net.ipv4.fqdir;
+	struct packet_type tap = {
+		.type = htons(ETH_P_ALL),
+		.func = gwlbtun_nft_icmp_tap,
+	};
+	struct net_device *ul;
+	long timeout;
+	u8 *dgram;
+	int err;
+
+	rtnl_lock();
+	ul = gwlbtun_create(&init_net, "gwlbul%d", NULL);
+	err = IS_ERR(ul) ? PTR_ERR(ul) : dev_open(ul, NULL);
+	if (err && !IS_ERR(ul))
+		unregister_netdevice(ul);
+	rtnl_unlock();
+	KUNIT_ASSERT_EQ(test, err, 0);
+	gwlbtun_nft_addr(test, ul->name, 0xc0000209);	/* 192.0.2.9/24 */
+	atomic_set(&gwlbtun_nft_icmp_sent, 0);
+	tap.dev = ul;
+	dev_add_pack(&tap);
+
+	timeout = fqdir->timeout;
+	fqdir->timeout = HZ / 10;
+	dgram = gwlbtun_nft_dgram(test, 1200);
+	gwlbtun_nft_feed(test, gwlbtun_nft_frag4(test, 4545, dgram, 0, 1000,
+						 true));
+	msleep(500);
+	fqdir->timeout = timeout;
+	dev_remove_pack(&tap);
+
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&gwlbtun_nft_icmp_sent), 0,
+			    "an ICMP time exceeded left for the inner source");
+	rtnl_lock();
+	unregister_netdevice(ul);
+	rtnl_unlock();
+}
+#endif /* GWLBTUN_KUNIT_KNOWN_BUGS */
+
 static struct kunit_case gwlbtun_nft_cases[] = {
 	KUNIT_CASE(gwlbtun_nft_accept_v4),
 	KUNIT_CASE(gwlbtun_nft_accept_v6),
@@ -1232,6 +1444,12 @@ static struct kunit_case gwlbtun_nft_cases[] = {
 	KUNIT_CASE(gwlbtun_nft_frag_v4),
 	KUNIT_CASE(gwlbtun_nft_frag_v4_reversed),
 	KUNIT_CASE(gwlbtun_nft_frag_v6),
+	KUNIT_CASE(gwlbtun_nft_frag_two_devices_v4),
+#ifdef GWLBTUN_KUNIT_KNOWN_BUGS
+	KUNIT_CASE(gwlbtun_nft_bug_frag_two_devices_v6),
+	KUNIT_CASE(gwlbtun_nft_bug_gso_eth),
+	KUNIT_CASE(gwlbtun_nft_bug_frag_expire_quiet),
+#endif
 	/* Late: it leaves the loopback device up. */
 	KUNIT_CASE(gwlbtun_nft_local_gwlb),
 	KUNIT_CASE(gwlbtun_nft_reflected),
