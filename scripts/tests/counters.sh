@@ -101,16 +101,41 @@ else
 fi
 
 # GSO super-packets: a veth hands the stand-in's vxlan GSO packets over
-# whole; they are reflected whole and segmented on the way out.
+# whole; they are reflected whole and segmented on the way out. The
+# client -> server data leaves gwlbtun on the Internal tunnel and reaches
+# the stand-in's vx-int; both count one per skb. Proof that super-packets
+# were reflected whole: gwlbtun's average Internal tx packet is larger than
+# the underlay MTU ($UL_MTU, which no single segment can exceed), the
+# stand-in's vx-int got no more packets than gwlbtun sent (nothing was split
+# after counting) and their average inner frame exceeds 1514 bytes. Fails
+# when super-packets are segmented before they are reflected (or never
+# reach the NVA: topo_ul_segment, or the client's TSO/GSO off).
+tun_tx() { nva "$GWLBCTL" -j stats "$GWLB_DEV" | jq -r '.[0].internal | "\(.tx_packets) \(.tx_bytes)"'; }
+vxint_rx() { ip -n "$NS_GWLB" -s -j link show vx-int | jq -r '.[0].stats64.rx | "\(.packets) \(.bytes)"'; }
 ip netns exec "$NS_SERVER" iperf3 -s -D -1 >/dev/null
 for _ in $(seq 50); do ip netns exec "$NS_SERVER" ss -Htln | grep -q ':5201 ' && break; sleep 0.1; done
 before=$(stats '.drops.too_big')
+read -r tp0 tb0 <<<"$(tun_tx)"
+read -r rp0 rb0 <<<"$(vxint_rx)"
 bps=$(ip netns exec "$NS_CLIENT" iperf3 -c "$SERVER_IP" -t 2 -J | jq '.end.sum_received.bits_per_second | floor')
 after=$(stats '.drops.too_big')
+read -r tp1 tb1 <<<"$(tun_tx)"
+read -r rp1 rb1 <<<"$(vxint_rx)"
+tp=$((tp1 - tp0)) tb=$((tb1 - tb0)) rp=$((rp1 - rp0)) rb=$((rb1 - rb0))
 if [ "${bps:-0}" -gt 1000000 ] && [ "$after" = "$before" ]; then
-	ok "TCP with GSO super-packets through gwlbtun: $((bps / 1000000)) Mbit/s, no too_big drops"
+	ok "TCP through gwlbtun: $((bps / 1000000)) Mbit/s, no too_big drops"
 else
-	notok "GSO: $bps bit/s, too_big $before -> $after"
+	notok "TCP through gwlbtun: $bps bit/s, too_big $before -> $after"
+fi
+if [ "$tp" -gt 0 ] && [ "$tb" -gt $((UL_MTU * tp)) ]; then
+	ok "GSO: gwlbtun reflected $tp packets of $((tb / tp)) bytes on average (> underlay MTU $UL_MTU): super-packets, whole"
+else
+	notok "GSO: gwlbtun reflected $tp packets, $tb bytes (average $((tb / (tp > 0 ? tp : 1))), not > underlay MTU $UL_MTU): no super-packet reflected whole"
+fi
+if [ "$rp" -gt 0 ] && [ "$rp" -le "$tp" ] && [ "$rb" -gt $((1514 * rp)) ]; then
+	ok "GSO: the stand-in received $rp packets (<= $tp sent) of $((rb / rp)) bytes on average (> 1514)"
+else
+	notok "GSO: the stand-in received $rp packets ($tp sent), $rb bytes (average $((rb / (rp > 0 ? rp : 1))), want > 1514)"
 fi
 
 # A sender on the appliance itself, accepted by "peers any": the reply would
