@@ -2,16 +2,22 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make check: every check and test of the project, in order, each counted;
-# ends with one line "N passed, N failed" and fails when anything failed.
-# CHECK_ONLY=REGEX limits it to the steps whose names match.
+# ends with one line "N passed, N failed, N skipped" and fails when anything
+# failed, or when a full run executed fewer steps, KUnit suites or VM tests
+# than the tree defines. Skipped tests are reported, never counted as passed.
+# CHECK_ONLY=REGEX limits it to the steps whose names match (.ci/run
+# ignores it: CI always runs everything).
 # Step logs are kept in $logdir (printed at the end).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd -P)
+self=$top/scripts/check.sh
 cd "$top" || exit 1
 logdir=$(mktemp -d /tmp/gwlbtun-check.XXXXXX)
 passed=0
 failed=0
+skipped=0
+steps_run=0
 failures=()
 
 pass() { passed=$((passed + ${2:-1})); printf 'PASS %s\n' "$1"; }
@@ -29,23 +35,31 @@ selected() { [[ $1 =~ ${CHECK_ONLY:-.} ]]; }
 step() {
 	local name=$1 log
 	selected "$name" || return 0
+	steps_run=$((steps_run + 1))
 	shift
 	log=$logdir/$name.log
 	if "$@" >"$log" 2>&1; then pass "$name"; else fail "$name" 1 "$log"; fi
 }
 
 # counted NAME COMMAND...: a runner that ends with "N passed, N failed"
+# (", N skipped" may follow: reported and totalled, never counted as passed)
 counted() {
-	local name=$1 log p f rc
+	local name=$1 log p f s rc
 	selected "$name" || return 0
+	steps_run=$((steps_run + 1))
 	shift
 	log=$logdir/$name.log
 	"$@" 2>&1 | tee "$log" | sed -u 's/^/    /'
 	rc=${PIPESTATUS[0]}
-	read -r p f < <(sed -n 's/^\([0-9]\+\) passed, \([0-9]\+\) failed.*/\1 \2/p' "$log" | tail -n 1)
+	read -r p f s < <(sed -n 's/^\([0-9]\+\) passed, \([0-9]\+\) failed\(, \([0-9]\+\) skipped\)\{0,1\}.*/\1 \2 \4/p' "$log" | tail -n 1)
 	p=${p:-0}
 	f=${f:-0}
+	s=${s:-0}
 	[ "$p" -gt 0 ] && pass "$name: $p" "$p"
+	if [ "$s" -gt 0 ]; then
+		skipped=$((skipped + s))
+		printf 'SKIP %s: %s (see %s)\n' "$name" "$s" "$log"
+	fi
 	if [ "$f" -gt 0 ]; then
 		fail "$name: $f" "$f" "$log"
 	elif [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; then
@@ -104,21 +118,91 @@ shellcheck_all() {
 	shellcheck -x -S warning $(shell_scripts)
 }
 
+# kunit_suites: the name of every suite kunit/*.c registers with
+# kunit_test_suite(s)() ("?VAR" when its .name cannot be found)
+kunit_suites() {
+	local f v name
+	for f in kunit/*.c; do
+		for v in $(sed -n 's/^kunit_test_suites\{0,1\}(\(.*\));.*/\1/p' "$f" | tr -d '&' | tr ',' ' '); do
+			name=$(awk -v v="$v" '
+				$0 ~ "struct kunit_suite " v " = [{]" { in_suite = 1 }
+				in_suite && match($0, /[.]name = "[^"]*"/) {
+					s = substr($0, RSTART, RLENGTH); sub(/^[^"]*"/, "", s); sub(/"$/, "", s)
+					print s; exit
+				}
+				in_suite && /^};/ { exit }' "$f")
+			echo "${name:-?$v}"
+		done
+	done
+}
+
+# kunit_missing OUT: the suites of kunit_suites that kunit.py's output OUT
+# does not report a result for ("==== [PASSED] name ====")
+kunit_missing() {
+	local name
+	for name in $(kunit_suites); do
+		grep -qE "\[(PASSED|FAILED|SKIPPED|CRASHED)\] $name( |$)" "$1" || echo "$name"
+	done
+}
+
 kunit() {
-	local out=$logdir/kunit.out line p f rc
+	local out=$logdir/kunit.out line p f s rc missing name
 	kunit/run.sh >"$out" 2>&1
 	rc=$?
 	cat "$out"
-	# kunit.py: "Ran N tests: passed: P[, failed: F][, crashed: C][, errors: E]"
+	# kunit.py: "Ran N tests: passed: P[, failed: F][, crashed: C][, skipped: S][, errors: E]"
 	line=$(grep -E 'Ran [0-9]+ tests?:' "$out" | tail -n 1)
 	p=$(sed -n 's/.*passed: \([0-9]\+\).*/\1/p' <<<"$line")
+	s=$(sed -n 's/.*skipped: \([0-9]\+\).*/\1/p' <<<"$line")
 	f=0
 	for k in failed crashed errors; do
 		n=$(sed -n "s/.*$k: \([0-9]\+\).*/\1/p" <<<"$line")
 		f=$((f + ${n:-0}))
 	done
 	[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
+	missing=$(kunit_missing "$out")
+	for name in $missing; do
+		echo "kunit: suite $name (registered in kunit/*.c) did not run"
+		f=$((f + 1))
+	done
+	echo "${p:-0} passed, $f failed, ${s:-0} skipped"
+	[ "$rc" -eq 0 ] && [ -z "$missing" ]
+}
+
+# vm_missing OUT: the tests in scripts/tests/*.sh that the vmtest output OUT
+# has no "PASS name (" or "FAIL name (" line for
+vm_missing() {
+	local t name
+	for t in scripts/tests/*.sh; do
+		name=$(basename "$t" .sh)
+		grep -qE "^(PASS|FAIL) $name \(" "$1" || echo "$name"
+	done
+}
+
+vmtests() {
+	local out=$logdir/vmtest.out rc missing name p f
+	scripts/vmtest >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	missing=$(vm_missing "$out")
+	[ -n "$missing" ] || return $rc
+	read -r p f < <(sed -n 's/^\([0-9]\+\) passed, \([0-9]\+\) failed.*/\1 \2/p' "$out" | tail -n 1)
+	for name in $missing; do
+		echo "vmtest: scripts/tests/$name.sh did not run (no PASS/FAIL line)"
+		f=$((${f:-0} + 1))
+	done
 	echo "${p:-0} passed, $f failed"
+	return 1
+}
+
+# gwlbctl_cli: test-cli.sh's "SKIP: ..." lines become ", N skipped"
+gwlbctl_cli() {
+	local out=$logdir/gwlbctl-cli.out rc s
+	make -s -C scripts/gwlbctl check >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	s=$(grep -c '^SKIP' "$out")
+	sed -n 's/^\([0-9]\+ passed, [0-9]\+ failed\)$/\1, '"$s"' skipped/p' "$out" | tail -n 1
 	return $rc
 }
 
@@ -129,13 +213,21 @@ step sparse-C=2 sparse
 step checkpatch-strict checkpatch
 step shellcheck shellcheck_all
 counted kunit kunit
-counted gwlbctl-cli make -s -C scripts/gwlbctl check
-counted vmtest scripts/vmtest
+counted gwlbctl-cli gwlbctl_cli
+counted vmtest vmtests
 counted dkms scripts/host-tests/dkms.sh
+
+# A full run must have run every step this file defines.
+steps_defined=$(grep -cE '^(step|counted) ' "$self")
+if [ -z "${CHECK_ONLY:-}" ] && [ "$steps_run" -ne "$steps_defined" ]; then
+	failed=$((failed + 1))
+	failures+=("steps: $steps_run of the $steps_defined steps in scripts/check.sh ran")
+	echo "FAIL steps: only $steps_run of the $steps_defined steps in scripts/check.sh ran"
+fi
 
 echo "== logs: $logdir"
 if [ ${#failures[@]} -gt 0 ]; then
 	printf 'failed: %s\n' "${failures[@]}"
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
