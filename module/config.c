@@ -122,8 +122,9 @@ const struct gwlbtun_demux *gwlbtun_demux_lookup(struct gwlbtun_net *gn,
 }
 
 /* The allow-listed peer with address @addr, or NULL. */
-const struct gwlbtun_peer *gwlbtun_config_peer(const struct gwlbtun_config *cfg,
-						const struct gwlbtun_addr *addr)
+const struct gwlbtun_peer *
+gwlbtun_config_peer(const struct gwlbtun_config *cfg,
+		    const struct gwlbtun_addr *addr)
 {
 	unsigned int i;
 

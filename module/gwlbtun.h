@@ -113,6 +113,12 @@ struct gwlbtun_reply {
 	u8 ttl_in;			/* received TTL / hop limit, >= 2 */
 	u8 in_dir;			/* the tunnel it arrived on */
 	u8 pad;
+	/*
+	 * The inner Ethernet header, with the hooks on: NFQUEUE segments
+	 * GSO packets from the network header, so segments have none.
+	 */
+	u8 eth[ETH_HLEN];
+	u8 pad2[2];
 };
 
 /* Slots of a configuration's reply-context cache (see reply.c). */
@@ -247,8 +253,9 @@ const struct gwlbtun_demux *gwlbtun_demux_lookup(struct gwlbtun_net *gn,
 						 const struct gwlbtun_addr *src,
 						 bool *accepted);
 int gwlbtun_config_init(struct gwlbtun_dev *gd);
-const struct gwlbtun_peer *gwlbtun_config_peer(const struct gwlbtun_config *cfg,
-						const struct gwlbtun_addr *addr);
+const struct gwlbtun_peer *
+gwlbtun_config_peer(const struct gwlbtun_config *cfg,
+		    const struct gwlbtun_addr *addr);
 
 /* receive.c */
 int gwlbtun_udp_encap_recv(struct sock *sk, struct sk_buff *skb);

@@ -339,13 +339,15 @@ int gwlbtun_inner_reassembled(struct sk_buff *skb)
 
 	if (skb->protocol == htons(ETH_P_IP)) {
 		hlen = ip_hdrlen(skb);
-		if (!pskb_may_pull(skb, hlen + GWLBTUN_L4_PEEK))
+		if (!pskb_may_pull(skb, min_t(unsigned int, skb->len,
+					      hlen + GWLBTUN_L4_PEEK)))
 			return -ENOMEM;
 		skb_set_transport_header(skb, hlen);
 		IPCB(skb)->iif = skb->dev->ifindex;
 	} else {
 		hlen = sizeof(struct ipv6hdr);
-		if (!pskb_may_pull(skb, hlen + GWLBTUN_L4_PEEK))
+		if (!pskb_may_pull(skb, min_t(unsigned int, skb->len,
+					      hlen + GWLBTUN_L4_PEEK)))
 			return -ENOMEM;
 		skb_set_transport_header(skb, hlen);
 		IP6CB(skb)->iif = skb->dev->ifindex;

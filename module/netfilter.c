@@ -65,11 +65,26 @@ static int gwlbtun_nf_pre_done(struct net *net, struct sock *sk,
 }
 
 /*
- * Reassembly keys of our own, apart from conntrack's and the local
- * stack's, and per device and tunnel: IPv6 keys on the device itself,
- * IPv4 only on the user, so that one carries the ifindex.
+ * Reassembly keys of our own, per device and tunnel, apart from the local
+ * stack's. IPv4 takes them from the range conntrack uses on bridges: the
+ * kernel sends no ICMP "reassembly time exceeded" for those (an end host's
+ * duty, and from here a packet to whatever inner source a sender chose);
+ * the ifindex and tunnel fill its 16 bits. IPv6 sends none for any key but
+ * local delivery's, and its key ignores the device for global addresses.
  */
-#define GWLBTUN_DEFRAG_USER	0x80000000U
+static u32 gwlbtun_defrag_user4(const struct sk_buff *skb,
+				const struct gwlbtun_reply *r)
+{
+	return IP_DEFRAG_CONNTRACK_BRIDGE_IN +
+	       (((skb->dev->ifindex << 1) | r->in_dir) & USHRT_MAX);
+}
+
+static u32 gwlbtun_defrag_user6(const struct sk_buff *skb,
+				const struct gwlbtun_reply *r)
+{
+	return 0x80000000U | (((skb->dev->ifindex << 1) | r->in_dir) &
+			      0x7fffffffU);
+}
 
 /*
  * Inner fragments are reassembled here, before PRE_ROUTING, rather than
@@ -84,15 +99,13 @@ static int gwlbtun_nf_pre_done(struct net *net, struct sock *sk,
 static int gwlbtun_nf_defrag(struct net *net, struct sk_buff *skb,
 			     const struct gwlbtun_reply *r)
 {
-	u32 user = GWLBTUN_DEFRAG_USER | r->in_dir;
 	int err;
 
 	if (skb->protocol == htons(ETH_P_IP)) {
 		if (!ip_is_fragment(ip_hdr(skb)))
 			return 0;
-		user |= (skb->dev->ifindex << 1) & ~GWLBTUN_DEFRAG_USER;
 		/* Takes @skb on every result but 0. */
-		err = ip_defrag(net, skb, user);
+		err = ip_defrag(net, skb, gwlbtun_defrag_user4(skb, r));
 		if (err)
 			return err == -EINPROGRESS ? err : -EINVAL;
 	} else {
@@ -103,7 +116,7 @@ static int gwlbtun_nf_defrag(struct net *net, struct sk_buff *skb,
 		case IPPROTO_ICMPV6:
 			return 0;
 		}
-		err = nf_ct_frag6_gather(net, skb, user);
+		err = nf_ct_frag6_gather(net, skb, gwlbtun_defrag_user6(skb, r));
 		if (err == -EINPROGRESS)
 			return err;
 		if (err) {

@@ -121,6 +121,7 @@ int gwlbtun_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 
 	switch (gwlbtun_inner_fate(cfg, skb)) {
 	case GWLBTUN_FILTER:
+		memcpy(r.eth, skb_mac_header(skb), ETH_HLEN);
 		gwlbtun_nf_run(cfg, skb, &r);
 		break;
 	case GWLBTUN_PASS:

@@ -344,16 +344,31 @@ drop_dst:
 }
 
 /*
- * Refragmenting a datagram reassembled before the hooks: each fragment
- * gets the inner Ethernet header back and is reflected in an outer packet
- * of its own. The fragmenters' output callback takes no argument of ours,
- * so what it needs waits here, per CPU, with bottom halves off (as
- * br_netfilter does).
+ * Give a packet that has been through the hooks its inner Ethernet header
+ * back, in front of the network header, from the context: segments made
+ * by NFQUEUE have none, and the bytes in front of the others are not
+ * trusted. @skb->data is at the inner network header.
+ */
+static int gwlbtun_push_eth(struct sk_buff *skb, const struct gwlbtun_reply *r)
+{
+	if (skb_cow_head(skb, ETH_HLEN))
+		return -ENOMEM;
+	__skb_push(skb, ETH_HLEN);
+	memcpy(skb->data, r->eth, ETH_HLEN);
+	skb_reset_mac_header(skb);
+	skb->mac_len = ETH_HLEN;
+	return 0;
+}
+
+/*
+ * Refragmenting a datagram reassembled before the hooks: each fragment is
+ * reflected in an outer packet of its own. The fragmenters' output
+ * callback takes no argument of ours, so what it needs waits here, per
+ * CPU, with bottom halves off (as br_netfilter does).
  */
 struct gwlbtun_frag_ctx {
 	const struct gwlbtun_config *cfg;
 	struct gwlbtun_reply r;
-	u8 eth[ETH_HLEN];
 };
 
 static DEFINE_PER_CPU(struct gwlbtun_frag_ctx, gwlbtun_frag_ctx);
@@ -364,13 +379,10 @@ static int gwlbtun_frag_out(struct net *net, struct sock *sk,
 	struct gwlbtun_frag_ctx *c = this_cpu_ptr(&gwlbtun_frag_ctx);
 	struct gwlbtun_dev *gd = netdev_priv(skb->dev);
 
-	if (skb_cow_head(skb, ETH_HLEN)) {
+	if (gwlbtun_push_eth(skb, &c->r)) {
 		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_NOMEM);
 		return 0;
 	}
-	__skb_push(skb, ETH_HLEN);
-	memcpy(skb->data, c->eth, ETH_HLEN);
-	skb_reset_mac_header(skb);
 	gwlbtun_xmit(skb, c->cfg, &c->r);
 	return 0;
 }
@@ -399,7 +411,6 @@ static void gwlbtun_refragment(struct sk_buff *skb,
 	c = this_cpu_ptr(&gwlbtun_frag_ctx);
 	c->cfg = cfg;
 	c->r = *r;
-	memcpy(c->eth, skb_mac_header(skb), ETH_HLEN);
 	skb->ignore_df = 1;
 	if (skb->protocol == htons(ETH_P_IP)) {
 		ip_do_fragment(net, NULL, skb, gwlbtun_frag_out);
@@ -437,6 +448,10 @@ void gwlbtun_xmit_filtered(struct sk_buff *skb)
 	fmax = gwlbtun_frag_max_size(skb);
 	if (unlikely(fmax) && !skb_is_gso(skb) && skb->len > fmax) {
 		gwlbtun_refragment(skb, cfg, &r);
+		return;
+	}
+	if (unlikely(gwlbtun_push_eth(skb, &r))) {
+		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_NOMEM);
 		return;
 	}
 	gwlbtun_xmit(skb, cfg, &r);
