@@ -5,7 +5,12 @@
  * TCP (IPv4 or IPv6) to one of the ports given with -d is dropped, anything
  * else is accepted.
  *
- *   gwlbtun-nfq [-q QUEUE] [-d PORT[,PORT...]]... [-v]
+ *   gwlbtun-nfq [-q QUEUE] [-d PORT[,PORT...]]... [-G] [-v]
+ *
+ * By default it asks for whole GSO packets (NFQA_CFG_F_GSO), as an IPS
+ * that reads only headers would; -G leaves the flag off, so the kernel
+ * segments GSO packets before queueing them, as for consumers that know
+ * nothing of GSO.
  *
  * Once the queue is bound it prints "gwlbtun-nfq: queue N ready". Signals:
  *   SIGUSR1          switch dropping off (accept everything) or back on
@@ -46,15 +51,18 @@ static const char *prog = "gwlbtun-nfq";
 static uint8_t drop_ports[65536 / 8];
 static bool dropping = true;
 static bool verbose;
+static bool want_gso = true;
 
 static unsigned long long n_packets, n_accepted, n_dropped;
 
 static void print_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s [-q QUEUE] [-d PORT[,PORT...]]... [-v]\n"
+		"usage: %s [-q QUEUE] [-d PORT[,PORT...]]... [-G] [-v]\n"
 		"  -q QUEUE  the NFQUEUE number to bind (default 0)\n"
 		"  -d PORTS  drop TCP packets to these destination ports\n"
+		"  -G        do not ask for GSO packets whole (NFQA_CFG_F_GSO):\n"
+		"            the kernel segments them before queueing\n"
 		"  -v        print every verdict\n"
 		"SIGUSR1 switches dropping off and on, SIGUSR2 prints the\n"
 		"counters, SIGINT/SIGTERM print them and exit.\n", prog);
@@ -261,7 +269,8 @@ static int bind_queue(struct mnl_socket *nl, uint16_t queue, char *buf,
 	nlh->nlmsg_seq = seq++;
 	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, NFQ_COPY_RANGE);
 	/* Whole GSO packets, as they are: only their headers are read. */
-	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(NFQA_CFG_F_GSO));
+	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS,
+			 htonl(want_gso ? NFQA_CFG_F_GSO : 0));
 	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(NFQA_CFG_F_GSO));
 	if (config_request(nl, nlh, buf, size) < 0) {
 		fprintf(stderr, "%s: cannot configure queue %u: %s\n", prog,
@@ -319,7 +328,7 @@ int main(int argc, char **argv)
 	ssize_t n;
 	char *buf;
 
-	while ((opt = getopt(argc, argv, "q:d:vh")) != -1) {
+	while ((opt = getopt(argc, argv, "q:d:Gvh")) != -1) {
 		switch (opt) {
 		case 'q':
 			if (!parse_uint(optarg, 65535, &queue)) {
@@ -334,6 +343,9 @@ int main(int argc, char **argv)
 					prog, optarg);
 				return 2;
 			}
+			break;
+		case 'G':
+			want_gso = false;
 			break;
 		case 'v':
 			verbose = true;
