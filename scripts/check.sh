@@ -137,11 +137,11 @@ kunit_suites() {
 }
 
 # kunit_missing OUT: the suites of kunit_suites that kunit.py's output OUT
-# does not report a result for ("==== [PASSED] name ====")
+# does not report a suite result for ("==== [PASSED] name ====")
 kunit_missing() {
 	local name
 	for name in $(kunit_suites); do
-		grep -qE "\[(PASSED|FAILED|SKIPPED|CRASHED)\] $name( |$)" "$1" || echo "$name"
+		grep -qE "=+ \[(PASSED|FAILED|SKIPPED|CRASHED)\] $name =+$" "$1" || echo "$name"
 	done
 }
 
