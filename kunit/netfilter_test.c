@@ -10,10 +10,11 @@
  * Each test starts with the device configured (External 901/10801,
  * Internal 900/10800, peers 10.0.0.5 and fd00::5) and UML has no route to
  * the GWLB, so a packet that gets through all three hooks reaches
- * reflection and ends there as GWLBTUN_DROP_NO_ROUTE; the last two tests
+ * reflection and ends there as GWLBTUN_DROP_NO_ROUTE; the last tests
  * give it a GWLB at one of the host's own addresses, which must be refused
  * (the reply would loop), and then one reached through a stand-in underlay
- * device, and see it sent.
+ * device, and see it sent: whole, and as the segments NFQUEUE makes of a
+ * super-packet, each with the inner Ethernet header that arrived.
  *
  * The reply context travels from receive to transmit as the skb's dst (see
  * module/reply.c): the "ctx" tests put it through what the kernel may do
@@ -41,11 +42,6 @@
 
 #include "gwlbtun.h"
 #include "skb_util.h"
-
-/*
- * The cases under GWLBTUN_KUNIT_KNOWN_BUGS show bugs of module/ and fail
- * until they are fixed: define it here to run them.
- */
 
 /*
  * The test's packets carry this mark; the hooks let everything else
@@ -309,6 +305,8 @@ static void gwlbtun_nft_decap(struct kunit *test, struct sk_buff *skb,
 	KUNIT_EXPECT_PTR_EQ(test, skb_mac_header(skb) + ETH_HLEN, skb->data);
 	KUNIT_EXPECT_PTR_EQ(test, skb_network_header(skb), skb->data);
 	KUNIT_EXPECT_NULL(test, skb_dst(skb));
+	/* The inner Ethernet header goes in the context, as in receive.c. */
+	memcpy(r->eth, skb_mac_header(skb), ETH_HLEN);
 	skb->mark = GWLBTUN_NFT_MARK;
 
 	KUNIT_ASSERT_TRUE(test, skb->protocol == htons(ETH_P_IP) ||
@@ -608,15 +606,12 @@ static void gwlbtun_nft_local_gwlb(struct kunit *test)
 }
 
 /*
- * A GWLB the appliance can reach: 10.0.0.5, on the subnet of a second
- * gwlbtun device that stands in for the underlay NIC (10.0.0.9/8; what it
- * is given to send, it counts as tx_dropped). Past POST_ROUTING the packet
- * is reflected for real, out of that device, and counted as sent on the
- * Internal tunnel with its inner frame's length.
+ * A second gwlbtun device, up with the address @addr (the default prefix),
+ * standing in for the underlay NIC: what it is given to send, it counts
+ * as tx_dropped.
  */
-static void gwlbtun_nft_reflected(struct kunit *test)
+static struct net_device *gwlbtun_nft_underlay(struct kunit *test, u32 addr)
 {
-	struct rtnl_link_stats64 st;
 	struct net_device *ul;
 	int err;
 
@@ -627,16 +622,34 @@ static void gwlbtun_nft_reflected(struct kunit *test)
 		unregister_netdevice(ul);
 	rtnl_unlock();
 	KUNIT_ASSERT_EQ(test, err, 0);
+	gwlbtun_nft_addr(test, ul->name, addr);
+	return ul;
+}
 
-	gwlbtun_nft_addr(test, ul->name, 0x0a000009);
+static void gwlbtun_nft_underlay_del(struct net_device *ul)
+{
+	rtnl_lock();
+	unregister_netdevice(ul);
+	rtnl_unlock();
+}
+
+/*
+ * A GWLB the appliance can reach: 10.0.0.5, on the subnet of a stand-in
+ * underlay (10.0.0.9/8). Past POST_ROUTING the packet is reflected for
+ * real, out of that device, and counted as sent on the Internal tunnel
+ * with its inner frame's length.
+ */
+static void gwlbtun_nft_reflected(struct kunit *test)
+{
+	struct rtnl_link_stats64 st;
+	struct net_device *ul;
+
+	ul = gwlbtun_nft_underlay(test, 0x0a000009);
 	gwlbtun_nft_reflect_from(test, 0x0a000005, 0x0a000009,
 				 GWLBTUN_DROP_NONE, GWLBTUN_TEST_INNER_LEN);
 	dev_get_stats(ul, &st);
 	KUNIT_EXPECT_EQ(test, st.tx_dropped, 1ULL);
-
-	rtnl_lock();
-	unregister_netdevice(ul);
-	rtnl_unlock();
+	gwlbtun_nft_underlay_del(ul);
 }
 
 /* Unconfigured (no tunnels): through the hooks, then refused as stale. */
@@ -1257,6 +1270,7 @@ static void gwlbtun_nft_feed_on(struct kunit *test, struct net_device *dev,
 	KUNIT_ASSERT_EQ(test, gwlbtun_vxlan_parse(skb, &vni), 0);
 	gwlbtun_outer_reply(skb, GWLBTUN_EXT, &r);
 	gwlbtun_decap(skb, dev);
+	memcpy(r.eth, skb_mac_header(skb), ETH_HLEN);
 	skb->mark = GWLBTUN_NFT_MARK;
 	gwlbtun_test_untrack(test, skb);
 	local_bh_disable();
@@ -1313,60 +1327,83 @@ static void gwlbtun_nft_frag_two_devices_v4(struct kunit *test)
 	gwlbtun_nft_frag_two_devices(test, false);
 }
 
-#ifdef GWLBTUN_KUNIT_KNOWN_BUGS
-/* Known bugs of module/: these fail until it is fixed. */
-
-/* IPv6: the same, and nf_ct_frag6_gather() keys on no device here. */
-static void gwlbtun_nft_bug_frag_two_devices_v6(struct kunit *test)
+/* IPv6: the same; nf_ct_frag6_gather() keys on the device only by the user. */
+static void gwlbtun_nft_frag_two_devices_v6(struct kunit *test)
 {
 	gwlbtun_nft_frag_two_devices(test, true);
 }
 
-/*
- * An NFQUEUE consumer without F_GSO has the kernel segment a super-packet
- * (skb_gso_segment() with skb->data at the network header): the segments
- * must still have the inner Ethernet header in front, which transmit
- * sends as the inner frame's.
- */
-static void gwlbtun_nft_bug_gso_eth(struct kunit *test)
+/* What a tap on a stand-in underlay saw it given to send. */
+struct gwlbtun_nft_tap {
+	struct packet_type pt;
+	/* ICMP time exceeded messages, whoever sent them. */
+	atomic_t icmp_time_exceeded;
+	/* The test's reflected packets, and how each inner frame starts. */
+	atomic_t n_reflected;
+	u8 inner[GWLBTUN_NFT_SEGS][ETH_HLEN + sizeof(struct iphdr)];
+};
+
+static int gwlbtun_nft_tap_rcv(struct sk_buff *skb, struct net_device *dev,
+			       struct packet_type *pt,
+			       struct net_device *orig_dev)
 {
-	struct sk_buff *skb = gwlbtun_nft_tcp_gso(test);
-	struct sk_buff *segs, *seg, *next;
-	struct gwlbtun_reply r;
-
-	gwlbtun_test_reply(&r, false, GWLBTUN_EXT, 64);
-	segs = gwlbtun_nft_segment(test, skb, &r);
-	skb_list_walk_safe(segs, seg, next) {
-		skb_mark_not_on_list(seg);
-		gwlbtun_test_track(test, seg);
-		KUNIT_EXPECT_EQ(test, skb_network_offset(seg) -
-				skb_mac_offset(seg), ETH_HLEN);
-	}
-}
-
-static atomic_t gwlbtun_nft_icmp_sent;
-
-/* A tap on the stand-in underlay: counts the ICMP time exceeded it sends. */
-static int gwlbtun_nft_icmp_tap(struct sk_buff *skb, struct net_device *dev,
-				struct packet_type *pt,
-				struct net_device *orig_dev)
-{
-	struct icmphdr _ih;
+	struct gwlbtun_nft_tap *tap = container_of(pt, struct gwlbtun_nft_tap,
+						   pt);
+	unsigned int off = skb_network_offset(skb);
 	const struct icmphdr *ih;
-	struct iphdr _iph;
+	const struct udphdr *uh;
 	const struct iphdr *iph;
+	struct icmphdr _ih;
+	struct udphdr _uh;
+	struct iphdr _iph;
+	int n;
 
-	iph = skb_header_pointer(skb, skb_network_offset(skb), sizeof(_iph),
-				 &_iph);
-	if (skb->protocol == htons(ETH_P_IP) && iph &&
-	    iph->protocol == IPPROTO_ICMP) {
-		ih = skb_header_pointer(skb, skb_network_offset(skb) +
-					iph->ihl * 4, sizeof(_ih), &_ih);
+	iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
+	if (skb->protocol != htons(ETH_P_IP) || !iph)
+		goto out;
+	off += iph->ihl * 4;
+	if (iph->protocol == IPPROTO_ICMP) {
+		ih = skb_header_pointer(skb, off, sizeof(_ih), &_ih);
 		if (ih && ih->type == ICMP_TIME_EXCEEDED)
-			atomic_inc(&gwlbtun_nft_icmp_sent);
+			atomic_inc(&tap->icmp_time_exceeded);
+	} else if (iph->protocol == IPPROTO_UDP &&
+		   skb->mark == GWLBTUN_NFT_MARK) {
+		/* Reflected on the Internal tunnel. */
+		uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
+		if (!uh || uh->dest != htons(10800))
+			goto out;
+		n = atomic_inc_return(&tap->n_reflected) - 1;
+		if (n < ARRAY_SIZE(tap->inner) &&
+		    skb_copy_bits(skb, off + GWLBTUN_UDP_VXLAN_LEN,
+				  tap->inner[n], sizeof(tap->inner[n])))
+			memset(tap->inner[n], 0, sizeof(tap->inner[n]));
 	}
+out:
 	kfree_skb(skb);
 	return 0;
+}
+
+/*
+ * Tap @ul until gwlbtun_nft_tap_del(). Nothing in between may end the
+ * test: the tap would outlive it.
+ */
+static struct gwlbtun_nft_tap *gwlbtun_nft_tap_add(struct kunit *test,
+						   struct net_device *ul)
+{
+	struct gwlbtun_nft_tap *tap;
+
+	tap = kunit_kzalloc(test, sizeof(*tap), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tap);
+	tap->pt.type = htons(ETH_P_ALL);
+	tap->pt.func = gwlbtun_nft_tap_rcv;
+	tap->pt.dev = ul;
+	dev_add_pack(&tap->pt);
+	return tap;
+}
+
+static void gwlbtun_nft_tap_del(struct gwlbtun_nft_tap *tap)
+{
+	dev_remove_pack(&tap->pt);
 }
 
 /*
@@ -1376,46 +1413,114 @@ static int gwlbtun_nft_icmp_tap(struct sk_buff *skb, struct net_device *dev,
  * few others). The inner source (192.0.2.1) is made reachable through a
  * stand-in underlay device, tapped.
  */
-static void gwlbtun_nft_bug_frag_expire_quiet(struct kunit *test)
+static void gwlbtun_nft_frag_expire_quiet(struct kunit *test)
 {
 	struct fqdir *fqdir = init_net.ipv4.fqdir;
-	struct packet_type tap = {
-		.type = htons(ETH_P_ALL),
-		.func = gwlbtun_nft_icmp_tap,
-	};
+	struct gwlbtun_nft_tap *tap;
 	struct net_device *ul;
+	struct sk_buff *skb;
 	long timeout;
 	u8 *dgram;
-	int err;
 
-	rtnl_lock();
-	ul = gwlbtun_create(&init_net, "gwlbul%d", NULL);
-	err = IS_ERR(ul) ? PTR_ERR(ul) : dev_open(ul, NULL);
-	if (err && !IS_ERR(ul))
-		unregister_netdevice(ul);
-	rtnl_unlock();
-	KUNIT_ASSERT_EQ(test, err, 0);
-	gwlbtun_nft_addr(test, ul->name, 0xc0000209);	/* 192.0.2.9/24 */
-	atomic_set(&gwlbtun_nft_icmp_sent, 0);
-	tap.dev = ul;
-	dev_add_pack(&tap);
+	dgram = gwlbtun_nft_dgram(test, 1200);
+	skb = gwlbtun_nft_frag4(test, 4545, dgram, 0, 1000, true);
+	ul = gwlbtun_nft_underlay(test, 0xc0000209);	/* 192.0.2.9/24 */
+	tap = gwlbtun_nft_tap_add(test, ul);
 
 	timeout = fqdir->timeout;
 	fqdir->timeout = HZ / 10;
-	dgram = gwlbtun_nft_dgram(test, 1200);
-	gwlbtun_nft_feed(test, gwlbtun_nft_frag4(test, 4545, dgram, 0, 1000,
-						 true));
+	gwlbtun_nft_feed(test, skb);
 	msleep(500);
 	fqdir->timeout = timeout;
-	dev_remove_pack(&tap);
+	gwlbtun_nft_tap_del(tap);
+	gwlbtun_nft_underlay_del(ul);
 
-	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&gwlbtun_nft_icmp_sent), 0,
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&tap->icmp_time_exceeded), 0,
 			    "an ICMP time exceeded left for the inner source");
-	rtnl_lock();
-	unregister_netdevice(ul);
-	rtnl_unlock();
 }
-#endif /* GWLBTUN_KUNIT_KNOWN_BUGS */
+
+/*
+ * An NFQUEUE consumer without F_GSO has the kernel segment a super-packet
+ * from the network header: the segments have no inner Ethernet header in
+ * front. Each is still reflected with the one that arrived, carried in its
+ * context, in front of its own IP header; out of a stand-in underlay with
+ * the route to the GWLB, tapped.
+ */
+static void gwlbtun_nft_gso_eth(struct kunit *test)
+{
+	static const u8 eth[ETH_HLEN] = {
+		0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,	/* destination */
+		0x02, 0x11, 0x22, 0x33, 0x44, 0x55,	/* source */
+		0x08, 0x00,				/* IPv4 */
+	};
+	struct sk_buff *segs, *seg, *next, *skbs[GWLBTUN_NFT_SEGS];
+	struct iphdr sent[GWLBTUN_NFT_SEGS];
+	unsigned int i, n = 0, seg_len;
+	struct gwlbtun_stats before, now;
+	struct gwlbtun_nft_tap *tap;
+	struct rtnl_link_stats64 st;
+	struct gwlbtun_reply r;
+	struct net_device *ul;
+	int d;
+
+	gwlbtun_test_reply(&r, false, GWLBTUN_EXT, 64);
+	memcpy(r.eth, eth, ETH_HLEN);
+	segs = gwlbtun_nft_segment(test, gwlbtun_nft_tcp_gso(test), &r);
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		gwlbtun_test_track(test, seg);
+		if (n < ARRAY_SIZE(skbs))
+			skbs[n] = seg;
+		n++;
+	}
+	KUNIT_ASSERT_EQ(test, n, GWLBTUN_NFT_SEGS);
+	seg_len = skbs[0]->len;
+	for (i = 0; i < n; i++) {
+		/* As transmit takes it: skb->data at the network header. */
+		KUNIT_ASSERT_EQ(test, skb_network_offset(skbs[i]), 0);
+		KUNIT_ASSERT_EQ(test, skbs[i]->len, seg_len);
+		memcpy(&sent[i], ip_hdr(skbs[i]), sizeof(sent[i]));
+	}
+
+	ul = gwlbtun_nft_underlay(test, 0x0a000009);
+	tap = gwlbtun_nft_tap_add(test, ul);
+	gwlbtun_stats_fold(gwlbtun_nft_gd()->stats, &before);
+	for (i = 0; i < n; i++) {
+		/* Sent on, the segment is the stack's. */
+		gwlbtun_test_untrack(test, skbs[i]);
+		local_bh_disable();
+		rcu_read_lock();
+		gwlbtun_xmit_filtered(skbs[i]);
+		rcu_read_unlock();
+		local_bh_enable();
+	}
+	gwlbtun_stats_fold(gwlbtun_nft_gd()->stats, &now);
+	gwlbtun_nft_tap_del(tap);
+	dev_get_stats(ul, &st);
+	gwlbtun_nft_underlay_del(ul);
+
+	KUNIT_EXPECT_EQ(test, st.tx_dropped, (u64)GWLBTUN_NFT_SEGS);
+	for (d = 0; d < __GWLBTUN_DROP_MAX; d++)
+		KUNIT_EXPECT_EQ_MSG(test, now.drops[d], before.drops[d],
+				    "drops[%d]", d);
+	KUNIT_EXPECT_EQ(test, now.tx_packets[GWLBTUN_INT] -
+			before.tx_packets[GWLBTUN_INT], (u64)GWLBTUN_NFT_SEGS);
+	KUNIT_EXPECT_EQ(test, now.tx_bytes[GWLBTUN_INT] -
+			before.tx_bytes[GWLBTUN_INT],
+			(u64)GWLBTUN_NFT_SEGS * (ETH_HLEN + seg_len));
+
+	/* Every segment left, in order, behind exactly those 14 bytes. */
+	KUNIT_ASSERT_EQ(test, atomic_read(&tap->n_reflected),
+			GWLBTUN_NFT_SEGS);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, memcmp(tap->inner[i], eth, ETH_HLEN),
+				    0, "segment %u: %*phC", i, ETH_HLEN,
+				    tap->inner[i]);
+		KUNIT_EXPECT_EQ_MSG(test, memcmp(tap->inner[i] + ETH_HLEN,
+						 &sent[i], sizeof(sent[i])),
+				    0, "segment %u: not its IP header", i);
+	}
+}
 
 static struct kunit_case gwlbtun_nft_cases[] = {
 	KUNIT_CASE(gwlbtun_nft_accept_v4),
@@ -1445,14 +1550,15 @@ static struct kunit_case gwlbtun_nft_cases[] = {
 	KUNIT_CASE(gwlbtun_nft_frag_v4_reversed),
 	KUNIT_CASE(gwlbtun_nft_frag_v6),
 	KUNIT_CASE(gwlbtun_nft_frag_two_devices_v4),
-#ifdef GWLBTUN_KUNIT_KNOWN_BUGS
-	KUNIT_CASE(gwlbtun_nft_bug_frag_two_devices_v6),
-	KUNIT_CASE(gwlbtun_nft_bug_gso_eth),
-	KUNIT_CASE(gwlbtun_nft_bug_frag_expire_quiet),
-#endif
+	/* Fragments of one IPv6 datagram on two devices are never joined. */
+	KUNIT_CASE(gwlbtun_nft_frag_two_devices_v6),
+	/* A reassembly that times out sends no ICMP to the inner source. */
+	KUNIT_CASE(gwlbtun_nft_frag_expire_quiet),
 	/* Late: it leaves the loopback device up. */
 	KUNIT_CASE(gwlbtun_nft_local_gwlb),
 	KUNIT_CASE(gwlbtun_nft_reflected),
+	/* NFQUEUE's segments leave with the inner Ethernet header that came. */
+	KUNIT_CASE(gwlbtun_nft_gso_eth),
 	{}
 };
 
