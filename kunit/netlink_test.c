@@ -647,6 +647,7 @@ static void gwlbtun_nlt_u8_max(struct kunit *test)
 		{ "NON_IP 2", GWLBTUN_A_NON_IP, GWLBTUN_NON_IP_MAX + 1 },
 		{ "NON_IP 255", GWLBTUN_A_NON_IP, 255 },
 		{ "UDP6_ZERO_CSUM_RX 2", GWLBTUN_A_UDP6_ZERO_CSUM_RX, 2 },
+		{ "DRAIN 2", GWLBTUN_A_DRAIN, 2 },
 	};
 	unsigned int i;
 
@@ -947,6 +948,48 @@ static void gwlbtun_nlt_fill_route_mtu(struct kunit *test)
 	rtnl_unlock();
 }
 
+/*
+ * Drain: off by default, set and cleared alone (every other setting kept),
+ * and carried by GET replies.
+ */
+static void gwlbtun_nlt_drain(struct kunit *test)
+{
+	struct gwlbtun_params *want = gwlbtun_nlt_azure_params(test);
+	struct gwlbtun_params *p = gwlbtun_nlt_configured(test);
+	struct net_device *lo = init_net.loopback_dev;
+	struct sk_buff *skb;
+	struct nlattr **tb;
+
+	KUNIT_EXPECT_FALSE(test, p->drain);
+	tb = gwlbtun_nlt_fill(test, lo, p);
+	KUNIT_ASSERT_NOT_NULL(test, tb[GWLBTUN_A_DRAIN]);
+	KUNIT_EXPECT_EQ(test, nla_len(tb[GWLBTUN_A_DRAIN]), 1);
+	KUNIT_EXPECT_EQ(test, nla_get_u8(tb[GWLBTUN_A_DRAIN]), 0);
+
+	skb = gwlbtun_nlt_msg(test);
+	gwlbtun_nlt_put_u8(test, skb, GWLBTUN_A_DRAIN, 1);
+	gwlbtun_nlt_accept(test, skb, p, "drain on");
+	KUNIT_EXPECT_TRUE(test, p->drain);
+	want->drain = true;
+	KUNIT_EXPECT_EQ(test, memcmp(p, want, sizeof(*p)), 0);
+	tb = gwlbtun_nlt_fill(test, lo, p);
+	KUNIT_ASSERT_NOT_NULL(test, tb[GWLBTUN_A_DRAIN]);
+	KUNIT_EXPECT_EQ(test, nla_get_u8(tb[GWLBTUN_A_DRAIN]), 1);
+
+	/* Another setting keeps the drain. */
+	skb = gwlbtun_nlt_msg(test);
+	gwlbtun_nlt_put_u8(test, skb, GWLBTUN_A_TTL, 64);
+	gwlbtun_nlt_accept(test, skb, p, "ttl while draining");
+	KUNIT_EXPECT_TRUE(test, p->drain);
+
+	skb = gwlbtun_nlt_msg(test);
+	gwlbtun_nlt_put_u8(test, skb, GWLBTUN_A_DRAIN, 0);
+	gwlbtun_nlt_put_u8(test, skb, GWLBTUN_A_TTL, 0);
+	gwlbtun_nlt_accept(test, skb, p, "drain off");
+	KUNIT_EXPECT_EQ(test, memcmp(p, gwlbtun_nlt_azure_params(test),
+				     sizeof(*p)), 0);
+}
+
 static struct kunit_case gwlbtun_nlt_cases[] = {
 	KUNIT_CASE(gwlbtun_nlt_azure_default),
 	KUNIT_CASE(gwlbtun_nlt_options_keep_tunnels),
@@ -970,6 +1013,7 @@ static struct kunit_case gwlbtun_nlt_cases[] = {
 	KUNIT_CASE(gwlbtun_nlt_route_mtu_rejected),
 	KUNIT_CASE(gwlbtun_nlt_fill_settings),
 	KUNIT_CASE(gwlbtun_nlt_fill_route_mtu),
+	KUNIT_CASE(gwlbtun_nlt_drain),
 	{}
 };
 

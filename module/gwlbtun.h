@@ -56,6 +56,7 @@ struct gwlbtun_params {
 	bool udp_csum;
 	bool nf_hooks;
 	bool udp6_zero_csum_rx;		/* accept outer IPv6 UDP checksum 0 */
+	bool drain;			/* for the probe; not the data path */
 	u8 non_ip;			/* enum gwlbtun_non_ip */
 	u8 ttl;
 	u32 mark[GWLBTUN_NDIRS];

@@ -41,6 +41,7 @@ const struct nla_policy gwlbtun_policy[GWLBTUN_A_MAX + 1] = {
 	[GWLBTUN_A_STATS] = { .type = NLA_REJECT },
 	[GWLBTUN_A_NON_IP] = NLA_POLICY_MAX(NLA_U8, GWLBTUN_NON_IP_MAX),
 	[GWLBTUN_A_UDP6_ZERO_CSUM_RX] = NLA_POLICY_MAX(NLA_U8, 1),
+	[GWLBTUN_A_DRAIN] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static struct genl_family gwlbtun_genl_family;
@@ -187,7 +188,8 @@ int gwlbtun_nl_put_config(struct sk_buff *msg, struct net_device *dev,
 	    nla_put_u32(msg, GWLBTUN_A_MARK_INTERNAL, p->mark[GWLBTUN_INT]) ||
 	    nla_put_u32(msg, GWLBTUN_A_MARK_MASK, p->mark_mask) ||
 	    nla_put_u8(msg, GWLBTUN_A_NON_IP, p->non_ip) ||
-	    nla_put_u8(msg, GWLBTUN_A_UDP6_ZERO_CSUM_RX, p->udp6_zero_csum_rx))
+	    nla_put_u8(msg, GWLBTUN_A_UDP6_ZERO_CSUM_RX, p->udp6_zero_csum_rx) ||
+	    nla_put_u8(msg, GWLBTUN_A_DRAIN, p->drain))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -261,10 +263,13 @@ static int gwlbtun_nl_fill(struct sk_buff *msg, struct gwlbtun_dev *gd,
 	if (nla_put_u32(msg, GWLBTUN_A_IFINDEX, gd->dev->ifindex) ||
 	    nla_put_string(msg, GWLBTUN_A_IFNAME, gd->dev->name))
 		goto cancel;
-	if (cmd == GWLBTUN_CMD_GET_STATS)
-		err = gwlbtun_nl_put_stats(msg, gd->stats, true);
-	else
+	if (cmd == GWLBTUN_CMD_GET_STATS) {
+		err = -EMSGSIZE;
+		if (!nla_put_u8(msg, GWLBTUN_A_DRAIN, cfg && cfg->p.drain))
+			err = gwlbtun_nl_put_stats(msg, gd->stats, true);
+	} else {
 		err = cfg ? gwlbtun_nl_put_config(msg, gd->dev, &cfg->p) : 0;
+	}
 	if (err)
 		goto cancel;
 	genlmsg_end(msg, hdr);
@@ -431,6 +436,8 @@ int gwlbtun_nl_parse(struct nlattr **attrs, struct gwlbtun_params *p,
 	if (attrs[GWLBTUN_A_UDP6_ZERO_CSUM_RX])
 		p->udp6_zero_csum_rx =
 			nla_get_u8(attrs[GWLBTUN_A_UDP6_ZERO_CSUM_RX]);
+	if (attrs[GWLBTUN_A_DRAIN])
+		p->drain = nla_get_u8(attrs[GWLBTUN_A_DRAIN]);
 	return 0;
 }
 

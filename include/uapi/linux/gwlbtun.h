@@ -21,8 +21,8 @@
  *	GWLBTUN_A_IFNAME, GWLBTUN_A_EXTERNAL and GWLBTUN_A_INTERNAL (only while
  *	configured), GWLBTUN_A_PEERS, GWLBTUN_A_PEERS_ANY, GWLBTUN_A_TTL,
  *	GWLBTUN_A_UDP_CSUM, GWLBTUN_A_NF_HOOKS, GWLBTUN_A_MARK_EXTERNAL,
- *	GWLBTUN_A_MARK_INTERNAL, GWLBTUN_A_MARK_MASK, GWLBTUN_A_NON_IP and
- *	GWLBTUN_A_UDP6_ZERO_CSUM_RX.
+ *	GWLBTUN_A_MARK_INTERNAL, GWLBTUN_A_MARK_MASK, GWLBTUN_A_NON_IP,
+ *	GWLBTUN_A_UDP6_ZERO_CSUM_RX and GWLBTUN_A_DRAIN.
  *
  * GWLBTUN_CMD_SET_DEVICE
  *	Changes the attributes present and keeps the others. GWLBTUN_A_EXTERNAL
@@ -37,7 +37,8 @@
  *
  * GWLBTUN_CMD_GET_STATS
  *	do: counters of one device; dump: of every device in the netns. The
- *	reply carries GWLBTUN_A_IFINDEX, GWLBTUN_A_IFNAME and GWLBTUN_A_STATS.
+ *	reply carries GWLBTUN_A_IFINDEX, GWLBTUN_A_IFNAME, GWLBTUN_A_DRAIN
+ *	(so that counters read while draining say so) and GWLBTUN_A_STATS.
  *
  * GWLBTUN_CMD_GET_NETNS_STATS
  *	do, no device: packets that reached a gwlbtun UDP port of the caller's
@@ -125,6 +126,12 @@ enum gwlbtun_cmd {
  * @GWLBTUN_A_UDP6_ZERO_CSUM_RX: u8 0 or 1, accept outer IPv6 packets whose
  *	UDP checksum is zero (RFC 6936 allows it for tunnels that opt in).
  *	Default 0: such packets are dropped as GWLBTUN_DROP_ZERO_CSUM.
+ * @GWLBTUN_A_DRAIN: u8 0 or 1, the device is being drained for
+ *	maintenance (default 0). The data path ignores it: every packet,
+ *	of an established flow or a new one, is still reflected. It is a flag
+ *	for the health probe responder (gwlbtun-probe), which answers the
+ *	GWLB's probes with a failure while it is set, so that the GWLB sends
+ *	no new flows to this NVA while the open ones go on.
  */
 enum gwlbtun_attr {
 	GWLBTUN_A_UNSPEC,
@@ -144,6 +151,7 @@ enum gwlbtun_attr {
 	GWLBTUN_A_PAD,
 	GWLBTUN_A_NON_IP,
 	GWLBTUN_A_UDP6_ZERO_CSUM_RX,
+	GWLBTUN_A_DRAIN,
 	__GWLBTUN_A_MAX
 };
 
