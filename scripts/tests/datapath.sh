@@ -68,6 +68,8 @@ ping_ok() { # NS ARGS...: the number of replies
 	shift
 	ip netns exec "$ns" ping "$@" 2>/dev/null | sed -n 's/.* \([0-9]\+\) received.*/\1/p' || true
 }
+# cfg SETTING...: gwlbctl set on gwlb0; a refusal is a failed check, not the end
+cfg() { topo_gwlbctl set "$GWLB_DEV" "$@" || not_ok "gwlbctl set $GWLB_DEV $*"; }
 expect_eq() { # WHAT GOT WANT
 	if [ "$2" = "$3" ]; then ok "$1 ($2)"; else not_ok "$1: got $2, want $3"; fi
 }
@@ -146,13 +148,13 @@ s0=$(ctr drop_stale)
 t0=$(tx_total)
 ip netns exec "$NS_CLIENT" ping -c 1 -W 1 "$SERVER_IP" >/dev/null 2>&1 || true
 if topo_wait 5 some_queued; then ok "a ping is held in the stopped consumer's queue"; else not_ok "nothing queued ($(queued))"; fi
-topo_gwlbctl set "$GWLB_DEV" peers none
+cfg peers none
 kill -CONT "$nfq_pid"
 sleep 1
 expect_eq "the held packet is dropped as stale, not sent to the removed GWLB" "$(delta drop_stale "$s0")" 1
 expect_eq "nothing reflected after the GWLB was removed" "$(($(tx_total) - t0))" 0
 nfq_stop
-topo_gwlbctl set "$GWLB_DEV" peers "$GW_UL4"
+cfg peers "$GW_UL4"
 nva nft delete table inet nfq
 
 # ---- frag ----------------------------------------------------------------
@@ -231,7 +233,7 @@ expect_eq "ecn: ... and counted" "$(delta drop_ecn "$e0")" 3
 gw nft delete table ip ecnmark
 
 # ---- mark -----------------------------------------------------------------
-topo_gwlbctl set "$GWLB_DEV" mark-mask 0x3 mark-external 0x1 mark-internal 0x2
+cfg mark-mask 0x3 mark-external 0x1 mark-internal 0x2
 nva ip rule add fwmark 0x2/0x3 table 200
 nva ip route add unreachable "$GW_UL4" table 200
 n0=$(ctr drop_no_route)
@@ -242,22 +244,22 @@ expect_ge "mark: the requests (External, mark 1) still went through" "$(delta in
 expect_ge "mark: the replies are dropped as no-route" "$(delta drop_no_route "$n0")" 3
 nva ip rule del fwmark 0x2/0x3 table 200
 expect_eq "mark: without the rule both ways work" "$(ping_ok "$NS_CLIENT" -c 3 -i 0.2 -W 2 "$SERVER_IP")" 3
-topo_gwlbctl set "$GWLB_DEV" mark-mask 0 mark-external 0 mark-internal 0
+cfg mark-mask 0 mark-external 0 mark-internal 0
 
 # ---- zero-csum -------------------------------------------------------------
-topo_gwlbctl set "$GWLB_DEV" peers "$GW_UL4,$GW_UL6"
+cfg peers "$GW_UL4,$GW_UL6"
 z0=$(ctr drop_zero_csum)
 t0=$(tx_total)
 gw "${VXSEND[@]}" --dst "$NVA_UL6" --src "$GW_UL6" --zero-csum --count 2
 sleep 0.5
 expect_eq "zero-csum: IPv6 outer with UDP checksum 0 refused" "$(delta drop_zero_csum "$z0")" 2
 expect_eq "zero-csum: ... and not reflected" "$(($(tx_total) - t0))" 0
-topo_gwlbctl set "$GWLB_DEV" udp6-zero-csum-rx on
+cfg udp6-zero-csum-rx on
 t0=$(tx_total)
 gw "${VXSEND[@]}" --dst "$NVA_UL6" --src "$GW_UL6" --zero-csum --count 2
 sleep 0.5
 expect_eq "zero-csum: reflected with udp6-zero-csum-rx on" "$(($(tx_total) - t0))" 2
-topo_gwlbctl set "$GWLB_DEV" udp6-zero-csum-rx off
+cfg udp6-zero-csum-rx off
 
 # ---- unicast ---------------------------------------------------------------
 u0=$(ctr drop_not_unicast)
@@ -277,7 +279,7 @@ done
 sleep 0.5
 expect_eq "non-ip: tagged IP and a non-IP frame dropped with the hooks on" "$(delta drop_unfiltered "$u0")" 3
 expect_eq "non-ip: ... and not reflected" "$(($(tx_total) - t0))" 0
-topo_gwlbctl set "$GWLB_DEV" non-ip reflect
+cfg non-ip reflect
 u0=$(ctr drop_unfiltered)
 t0=$(tx_total)
 for kind in vlan-icmp4 nonip arp; do
@@ -286,12 +288,12 @@ done
 sleep 0.5
 expect_eq "non-ip reflect: the non-IP frame and ARP reflected" "$(($(tx_total) - t0))" 2
 expect_eq "non-ip reflect: tagged IP still dropped" "$(delta drop_unfiltered "$u0")" 1
-topo_gwlbctl set "$GWLB_DEV" non-ip drop hooks off
+cfg non-ip drop hooks off
 t0=$(tx_total)
 gw "${VXSEND[@]}" --dst "$NVA_UL4" --src "$GW_UL4" --inner vlan-icmp4
 sleep 0.5
 expect_eq "hooks off: tagged frames are reflected as they are" "$(($(tx_total) - t0))" 1
-topo_gwlbctl set "$GWLB_DEV" hooks on
+cfg hooks on
 
 # ---- loop -----------------------------------------------------------------
 LOOP_NS=${TOPO_PREFIX}loop
@@ -306,7 +308,7 @@ ip -n "$LOOP_NS" link add gwlb1 type gwlbtun
 ip netns exec "$LOOP_NS" "$GWLBCTL" set gwlb1 external "$EXT_VNI:$EXT_PORT" \
 	internal "$INT_VNI:$INT_PORT" peers any
 ip -n "$LOOP_NS" link set gwlb1 up
-topo_gwlbctl set "$GWLB_DEV" peers any
+cfg peers any
 tl0=$(ctr drop_ttl)
 t0=$(tx_total)
 ip netns exec "$LOOP_NS" "${VXSEND[@]}" --dst 10.99.7.1 --src 10.99.7.2 --ttl 64
@@ -320,7 +322,7 @@ expect_le "loop: one datagram between two 'peers any' hosts is reflected a bound
 expect_eq "loop: ... and ends as a ttl drop" $((tl0 + tl1)) 1
 ip netns del "$LOOP_NS"
 ip -n "$NS_NVA" link del ul-loop 2>/dev/null || true
-topo_gwlbctl set "$GWLB_DEV" peers "$GW_UL4"
+cfg peers "$GW_UL4"
 
 # ---- too-big ---------------------------------------------------------------
 # A route MTU below what the reply needs (the NIC's stays: the stand-in's
