@@ -11,8 +11,8 @@
  * "make check" only, and never installed.
  *
  * Its world: gwlb0 (ifindex 5), configured like the Azure default but for
- * non-ip reflect and udp6-zero-csum-rx on, its routes to its two GWLBs of
- * MTU 9000 and 1570, and gwlb1 (ifindex 6), new and unconfigured. Every SET_DEVICE request is decoded
+ * non-ip reflect and udp6-zero-csum-rx on, not draining, its routes to its two GWLBs of
+ * MTU 9000 and 1570, and gwlb1 (ifindex 6), new, unconfigured and draining. Every SET_DEVICE request is decoded
  * into one line of text appended to $GWLBCTL_FAKE_LOG. Rules enforced on
  * SET: the device must exist; the two tunnels both or neither; the ports
  * different. Knobs, set in the environment:
@@ -143,15 +143,15 @@ struct fake_dev {
 	const char *peers[2];
 	uint32_t route_mtu[2], low_route_mtu[2];
 	uint64_t rx[2], tx[2];
-	uint8_t non_ip, udp6_zero_csum_rx;
+	uint8_t non_ip, udp6_zero_csum_rx, drain;
 };
 
 static const struct fake_dev devs[] = {
 	{ "gwlb0", 5, true, { 901, 900 }, { 10801, 10800 },
 	  { "10.0.0.5", "fd00::5" }, { 9000, 1570 }, { 1549, 0 },
-	  { 10, 9 }, { 9, 10 }, GWLBTUN_NON_IP_REFLECT, 1 },
+	  { 10, 9 }, { 9, 10 }, GWLBTUN_NON_IP_REFLECT, 1, 0 },
 	{ "gwlb1", 6, false, { 0, 0 }, { 0, 0 }, { NULL, NULL }, { 0, 0 },
-	  { 0, 0 }, { 0, 0 }, { 0, 0 }, GWLBTUN_NON_IP_DROP, 0 },
+	  { 0, 0 }, { 0, 0 }, { 0, 0 }, GWLBTUN_NON_IP_DROP, 0, 1 },
 };
 
 static const struct fake_dev *find_dev(const char *name)
@@ -207,6 +207,7 @@ static void put_config(struct nlmsghdr *nlh, const struct fake_dev *dev)
 	mnl_attr_put_u32(nlh, GWLBTUN_A_MARK_MASK, dev->configured ? 3 : 0);
 	mnl_attr_put_u8(nlh, GWLBTUN_A_NON_IP, dev->non_ip);
 	mnl_attr_put_u8(nlh, GWLBTUN_A_UDP6_ZERO_CSUM_RX, dev->udp6_zero_csum_rx);
+	mnl_attr_put_u8(nlh, GWLBTUN_A_DRAIN, dev->drain);
 }
 
 static void put_drops(struct nlmsghdr *nlh, uint64_t unknown_vni,
@@ -228,6 +229,7 @@ static void put_stats(struct nlmsghdr *nlh, const struct fake_dev *dev)
 
 	mnl_attr_put_u32(nlh, GWLBTUN_A_IFINDEX, dev->ifindex);
 	mnl_attr_put_strz(nlh, GWLBTUN_A_IFNAME, dev->name);
+	mnl_attr_put_u8(nlh, GWLBTUN_A_DRAIN, dev->drain);
 	stats = mnl_attr_nest_start(nlh, GWLBTUN_A_STATS);
 	for (i = 0; i < 2; i++) {
 		nest = mnl_attr_nest_start(nlh, i ? GWLBTUN_STATS_A_INTERNAL :
@@ -400,12 +402,14 @@ static void set(const struct nlmsghdr *req)
 		case GWLBTUN_A_NF_HOOKS:
 		case GWLBTUN_A_NON_IP:
 		case GWLBTUN_A_UDP6_ZERO_CSUM_RX:
+		case GWLBTUN_A_DRAIN:
 			logadd(line, sizeof(line), " %s=%s%u",
 			       type == GWLBTUN_A_PEERS_ANY ? "peers_any" :
 			       type == GWLBTUN_A_TTL ? "ttl" :
 			       type == GWLBTUN_A_UDP_CSUM ? "udp_csum" :
 			       type == GWLBTUN_A_NF_HOOKS ? "nf_hooks" :
 			       type == GWLBTUN_A_NON_IP ? "non_ip" :
+			       type == GWLBTUN_A_DRAIN ? "drain" :
 			       "udp6_zero_csum_rx",
 			       len == 1 ? "" : "(BAD-LEN)", mnl_attr_get_u8(a));
 			break;

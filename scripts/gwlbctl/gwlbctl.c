@@ -23,6 +23,9 @@ static const char *const usage_text[] = {
 "                   [ttl N|inherit] [udpcsum on|off] [hooks on|off]\n"
 "                   [mark-external VAL] [mark-internal VAL] [mark-mask MASK]\n"
 "                   [non-ip drop|reflect] [udp6-zero-csum-rx on|off]\n"
+"                   [drain on|off]\n"
+"       gwlbctl showconf DEV\n"
+"       gwlbctl setconf DEV FILE\n"
 "       gwlbctl [-j|--json] [-p|--pretty] stats [-a|--all] [DEV]\n"
 "       gwlbctl [-j|--json] [-p|--pretty] monitor\n"
 "       gwlbctl help | -h | --help\n"
@@ -45,6 +48,12 @@ static const char *const usage_text[] = {
 "                        not at all. Then warns of each listed GWLB whose\n"
 "                        route MTU is below 1550 (IPv4) or 1570 (IPv6), what\n"
 "                        a 1500-byte inner frame needs.\n"
+"  showconf DEV          Print the whole configuration of DEV as a file\n"
+"                        setconf reads (KEY = VALUE lines; see gwlbctl(8)).\n"
+"  setconf DEV FILE      Apply FILE (- for standard input) to DEV: every\n"
+"                        setting at once, atomically, those FILE leaves out\n"
+"                        at their defaults; the peer list is replaced. Then\n"
+"                        warns of route MTUs as set does.\n"
 "  stats [-a] [DEV]      Show the counters of DEV; without DEV, of every device\n"
 "                        and then \"netns unmatched\": packets that reached a\n"
 "                        gwlbtun UDP port of the namespace but matched no device.\n"
@@ -83,6 +92,10 @@ static const char *const usage_text[] = {
 "                        tags is always dropped while hooks are on.\n"
 "  udp6-zero-csum-rx on|off  Accept outer IPv6 packets with a zero UDP\n"
 "                        checksum (RFC 6936; default off: dropped).\n"
+"  drain on|off          Draining for maintenance (default off): the device\n"
+"                        reflects every packet as before, but gwlbtun-probe\n"
+"                        answers the GWLB's health probe with 503, so that\n"
+"                        no new flows come while established ones go on.\n"
 "\n",
 "Options (before the command, or after it but for set):\n"
 "  -j, --json            Print JSON (show, stats, monitor): an array with one\n"
@@ -365,6 +378,10 @@ static int cmd_stats(int argc, char **argv, struct opts *o)
 			else
 				snprintf(title, sizeof(title), "ifindex %u",
 					 d->ifindex);
+			/* The state the GWLB's probe sees, with the counters. */
+			if ((d->present & BIT(GWLBTUN_A_DRAIN)) && d->drain)
+				strncat(title, " (draining)",
+					sizeof(title) - strlen(title) - 1);
 			gwlb_print_stats(stdout, title, &d->stats, o->all);
 		}
 		if (!dev) {
@@ -418,12 +435,32 @@ static void warn_route_mtu(struct gwlb_nl *nl, const char *dev)
 	gwlb_device_list_free(&list);
 }
 
+/* Send req, then warn of route MTUs; returns the exit code. */
+static int apply_set(const struct gwlb_device *req)
+{
+	struct gwlb_nl_err err;
+	struct gwlb_nl nl;
+	int ret;
+
+	ret = connect_family(&nl);
+	if (ret)
+		return ret;
+
+	if (gwlb_nl_set_device(&nl, req, &err) < 0) {
+		report_error(NULL, req->ifname, &err);
+		ret = GWLBCTL_EXIT_FAIL;
+	} else {
+		report_warning(req->ifname, &err);
+		warn_route_mtu(&nl, req->ifname);
+	}
+	gwlb_nl_close(&nl);
+	return ret;
+}
+
 static int cmd_set(int argc, char **argv, struct opts *o)
 {
 	static struct gwlb_peer peers[GWLBTUN_PEERS_MAX];
 	struct gwlb_device req;
-	struct gwlb_nl_err err;
-	struct gwlb_nl nl;
 	int ret;
 
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -434,19 +471,55 @@ static int cmd_set(int argc, char **argv, struct opts *o)
 				  ARRAY_SIZE(peers));
 	if (ret)
 		return ret;
-	ret = connect_family(&nl);
-	if (ret)
-		return ret;
+	return apply_set(&req);
+}
 
-	if (gwlb_nl_set_device(&nl, &req, &err) < 0) {
-		report_error(NULL, req.ifname, &err);
-		ret = GWLBCTL_EXIT_FAIL;
-	} else {
-		report_warning(req.ifname, &err);
-		warn_route_mtu(&nl, req.ifname);
-	}
+/* showconf DEV: the whole configuration, in the file format of setconf. */
+static int cmd_showconf(int argc, char **argv, struct opts *o)
+{
+	struct gwlb_device_list list = { NULL, 0, 0 };
+	const char *dev = NULL;
+	struct gwlb_nl nl;
+	int ret;
+
+	ret = cmd_args(argc, argv, o, false, 1, &dev);
+	if (ret || o->help)
+		return ret;
+	if (!dev)
+		return gwlb_usage_error("showconf: missing device name");
+	ret = fetch_devices(argc, argv, o, false, GWLBTUN_CMD_GET_DEVICE, &dev,
+			    &nl, &list);
+	if (ret >= 0)
+		return ret;
+	ret = 0;
+	if (list.n == 1)
+		gwlb_print_conf(stdout, &list.dev[0]);
+	gwlb_device_list_free(&list);
 	gwlb_nl_close(&nl);
 	return ret;
+}
+
+/* setconf DEV FILE: every setting of FILE in one atomic SET. */
+static int cmd_setconf(int argc, char **argv, struct opts *o)
+{
+	static struct gwlb_peer peers[GWLBTUN_PEERS_MAX];
+	struct gwlb_device req;
+	const char *why;
+	int ret;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		o->help = true;
+		return 0;
+	}
+	if (argc != 3)
+		return gwlb_usage_error("setconf: expected DEV FILE");
+	if (!gwlb_parse_ifname(argv[1], &why))
+		return gwlb_usage_error("setconf: device name '%s' %s", argv[1],
+					why);
+	ret = gwlb_parse_conf(argv[1], argv[2], &req, peers, ARRAY_SIZE(peers));
+	if (ret)
+		return ret;
+	return apply_set(&req);
 }
 
 static volatile sig_atomic_t monitor_stop;
@@ -538,6 +611,8 @@ static const struct command {
 } commands[] = {
 	{ "show", cmd_show },
 	{ "set", cmd_set },
+	{ "showconf", cmd_showconf },
+	{ "setconf", cmd_setconf },
 	{ "stats", cmd_stats },
 	{ "monitor", cmd_monitor },
 	{ "help", cmd_help },

@@ -7,6 +7,7 @@
  *	parse.c		parsing and checking of the user's arguments
  *	netlink.c	generic netlink transport, request builders, reply parsers
  *	output.c	human readable and JSON output
+ *	conf.c		the configuration file of showconf and setconf
  */
 #ifndef GWLBCTL_H
 #define GWLBCTL_H
@@ -109,6 +110,7 @@ struct gwlb_device {
 	uint32_t mark_mask;
 	uint8_t non_ip;			/* enum gwlbtun_non_ip */
 	uint8_t udp6_zero_csum_rx;
+	uint8_t drain;			/* for the probe only */
 	struct gwlb_stats stats;
 };
 
@@ -149,6 +151,11 @@ int gwlb_usage_error(const char *fmt, ...)
 bool gwlb_parse_ifname(const char *s, const char **why);
 int gwlb_parse_set_args(int argc, char **argv, struct gwlb_device *req,
 			struct gwlb_peer *peer_buf, unsigned int peer_buf_len);
+
+/* conf.c */
+void gwlb_print_conf(FILE *f, const struct gwlb_device *d);
+int gwlb_parse_conf(const char *dev, const char *file, struct gwlb_device *req,
+		    struct gwlb_peer *peer_buf, unsigned int peer_buf_len);
 
 /* netlink.c */
 int gwlb_nl_open(struct gwlb_nl *nl, struct gwlb_nl_err *err);

@@ -42,6 +42,7 @@ static const char *const attr_names[GWLBTUN_A_MAX + 1] = {
 	[GWLBTUN_A_PAD] = "GWLBTUN_A_PAD",
 	[GWLBTUN_A_NON_IP] = "GWLBTUN_A_NON_IP",
 	[GWLBTUN_A_UDP6_ZERO_CSUM_RX] = "GWLBTUN_A_UDP6_ZERO_CSUM_RX",
+	[GWLBTUN_A_DRAIN] = "GWLBTUN_A_DRAIN",
 };
 
 const char *gwlb_attr_name(unsigned int type)
@@ -204,6 +205,7 @@ int gwlb_msg_put_device(struct nlmsghdr *nlh, size_t buflen,
 	ok = ok && put_u8(nlh, buflen, d, GWLBTUN_A_NON_IP, d->non_ip);
 	ok = ok && put_u8(nlh, buflen, d, GWLBTUN_A_UDP6_ZERO_CSUM_RX,
 			  d->udp6_zero_csum_rx);
+	ok = ok && put_u8(nlh, buflen, d, GWLBTUN_A_DRAIN, d->drain);
 	return ok ? 0 : -EMSGSIZE;
 }
 
@@ -471,6 +473,9 @@ static int device_cb(const struct nlattr *attr, void *data)
 		break;
 	case GWLBTUN_A_UDP6_ZERO_CSUM_RX:
 		ok = get_u8(attr, &d->udp6_zero_csum_rx);
+		break;
+	case GWLBTUN_A_DRAIN:
+		ok = get_u8(attr, &d->drain);
 		break;
 	case GWLBTUN_A_STATS:
 		memset(&d->stats, 0, sizeof(d->stats));

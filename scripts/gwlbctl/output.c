@@ -366,6 +366,10 @@ void gwlb_print_device(FILE *f, const struct gwlb_device *d)
 	if (!first)
 		fputc('\n', f);
 
+	if (d->present & BIT(GWLBTUN_A_DRAIN))
+		fputs(d->drain ? "  drain: on (gwlbtun-probe answers 503)\n" :
+				 "  drain: off\n", f);
+
 	if (d->present & BIT(GWLBTUN_A_MARK_MASK)) {
 		if (!d->mark_mask) {
 			fputs("  marks: off\n", f);
@@ -456,6 +460,7 @@ void gwlb_json_device(struct json *j, const struct gwlb_device *d)
 		json_u64(j, "non_ip", d->non_ip);
 	json_opt_bool(j, "udp6_zero_csum_rx", d, GWLBTUN_A_UDP6_ZERO_CSUM_RX,
 		      d->udp6_zero_csum_rx);
+	json_opt_bool(j, "drain", d, GWLBTUN_A_DRAIN, d->drain);
 	/* Each listed peer's route MTU (0: no route), null if not reported. */
 	if (d->present & BIT(GWLBTUN_A_PEERS)) {
 		json_open(j, "peer_route_mtu", '{');
@@ -646,6 +651,7 @@ void gwlb_json_stats(struct json *j, const struct gwlb_device *d)
 
 	json_open(j, NULL, '{');
 	json_identity(j, d);
+	json_opt_bool(j, "drain", d, GWLBTUN_A_DRAIN, d->drain);
 	json_tunnel_stats(j, "external", s, GWLBTUN_STATS_A_EXTERNAL,
 			  &s->external);
 	json_tunnel_stats(j, "internal", s, GWLBTUN_STATS_A_INTERNAL,

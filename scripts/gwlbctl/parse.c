@@ -110,6 +110,7 @@ enum set_keyword {
 	KW_MARK_MASK,
 	KW_NON_IP,
 	KW_UDP6_ZERO_CSUM_RX,
+	KW_DRAIN,
 };
 
 static const struct {
@@ -127,6 +128,7 @@ static const struct {
 	[KW_MARK_MASK] = { "mark-mask", "a 32-bit number" },
 	[KW_NON_IP] = { "non-ip", "drop or reflect" },
 	[KW_UDP6_ZERO_CSUM_RX] = { "udp6-zero-csum-rx", "on or off" },
+	[KW_DRAIN] = { "drain", "on or off" },
 };
 
 static int parse_tunnel(const char *kw, const char *s, struct gwlb_tunnel *t)
@@ -348,6 +350,9 @@ static int parse_keyword(enum set_keyword kw, const char *val,
 	case KW_UDP6_ZERO_CSUM_RX:
 		req->present |= BIT(GWLBTUN_A_UDP6_ZERO_CSUM_RX);
 		return parse_bool(name, val, &req->udp6_zero_csum_rx);
+	case KW_DRAIN:
+		req->present |= BIT(GWLBTUN_A_DRAIN);
+		return parse_bool(name, val, &req->drain);
 	}
 	return GWLBCTL_EXIT_USAGE;
 }

@@ -298,6 +298,19 @@ static void test_set_roundtrip(void)
 			      BIT(GWLBTUN_A_UDP6_ZERO_CSUM_RX)));
 	CHECK(req.non_ip == GWLBTUN_NON_IP_DROP && req.udp6_zero_csum_rx == 0);
 
+	/* drain, and what the request carries of it. */
+	CHECK(set_args(&req, "gwlb0 drain on") == 0);
+	CHECK(req.present == (BIT(GWLBTUN_A_IFNAME) | BIT(GWLBTUN_A_DRAIN)));
+	CHECK(req.drain == 1);
+	nlh = build_set(buf, sizeof(buf), &req);
+	if (CHECK(nlh)) {
+		memset(&back, 0, sizeof(back));
+		CHECK(gwlb_msg_parse_device(nlh, &back, &bad) == 0);
+		CHECK(back.present == req.present && back.drain == 1);
+		gwlb_device_free(&back);
+	}
+	CHECK(set_args(&req, "gwlb0 drain off") == 0 && req.drain == 0);
+
 	/* The limits: VNI 0 and 16777215, port 1 and 65535, ttl 255. */
 	CHECK(set_args(&req, "gwlb0 external 0:1 internal 16777215:65535 ttl 255") == 0);
 	CHECK(req.external.vni == 0 && req.external.port == 1);
@@ -389,6 +402,7 @@ static struct nlmsghdr *full_reply(void *buf, size_t len, const char *ifname,
 	mnl_attr_put(nlh, GWLBTUN_A_PAD, 0, NULL);
 	mnl_attr_put_u8(nlh, GWLBTUN_A_NON_IP, GWLBTUN_NON_IP_REFLECT);
 	mnl_attr_put_u8(nlh, GWLBTUN_A_UDP6_ZERO_CSUM_RX, 1);
+	mnl_attr_put_u8(nlh, GWLBTUN_A_DRAIN, 0);
 	return nlh;
 }
 
@@ -403,6 +417,7 @@ static struct nlmsghdr *stats_reply(void *buf, size_t len, uint8_t cmd,
 	if (ifname) {
 		mnl_attr_put_u32(nlh, GWLBTUN_A_IFINDEX, 5);
 		mnl_attr_put_strz(nlh, GWLBTUN_A_IFNAME, ifname);
+		mnl_attr_put_u8(nlh, GWLBTUN_A_DRAIN, base == 0);
 	}
 	stats = mnl_attr_nest_start(nlh, GWLBTUN_A_STATS);
 	if (ifname) {
@@ -448,6 +463,7 @@ static void test_parse_reply(void)
 	CHECK(d.non_ip == GWLBTUN_NON_IP_REFLECT && d.udp6_zero_csum_rx == 1);
 	CHECK(d.present & BIT(GWLBTUN_A_NON_IP));
 	CHECK(d.present & BIT(GWLBTUN_A_UDP6_ZERO_CSUM_RX));
+	CHECK((d.present & BIT(GWLBTUN_A_DRAIN)) && d.drain == 0);
 	CHECK(!(d.present & BIT(GWLBTUN_A_STATS)));
 	gwlb_device_free(&d);
 

@@ -292,15 +292,15 @@ if [ -x "$GWLBCTL_SELFTEST" ]; then
 			"$GWLBCTL_SELFTEST" $p json-show >"$tmp/show.json"
 			"$GWLBCTL_SELFTEST" $p json-stats >"$tmp/stats.json"
 			jqcheck 'type == "array" and length == 3' "$tmp/show.json"
-			jqcheck '.[0] | keys == (["ifname","ifindex","external","internal","peers","peers_any","ttl","udp_csum","nf_hooks","mark_external","mark_internal","mark_mask","non_ip","udp6_zero_csum_rx","peer_route_mtu"] | sort)' "$tmp/show.json"
-			jqcheck '.[0] == {"ifname":"gwlb0","ifindex":5,"external":{"vni":901,"port":10801},"internal":{"vni":900,"port":10800},"peers":["192.168.0.5","fd00::5"],"peers_any":false,"ttl":0,"udp_csum":true,"nf_hooks":true,"mark_external":1,"mark_internal":2,"mark_mask":3,"non_ip":"reflect","udp6_zero_csum_rx":true,"peer_route_mtu":{"192.168.0.5":1500,"fd00::5":0}}' "$tmp/show.json"
+			jqcheck '.[0] | keys == (["ifname","ifindex","external","internal","peers","peers_any","ttl","udp_csum","nf_hooks","mark_external","mark_internal","mark_mask","non_ip","udp6_zero_csum_rx","drain","peer_route_mtu"] | sort)' "$tmp/show.json"
+			jqcheck '.[0] == {"ifname":"gwlb0","ifindex":5,"external":{"vni":901,"port":10801},"internal":{"vni":900,"port":10800},"peers":["192.168.0.5","fd00::5"],"peers_any":false,"ttl":0,"udp_csum":true,"nf_hooks":true,"mark_external":1,"mark_internal":2,"mark_mask":3,"non_ip":"reflect","udp6_zero_csum_rx":true,"drain":false,"peer_route_mtu":{"192.168.0.5":1500,"fd00::5":0}}' "$tmp/show.json"
 			jqcheck '.[1].non_ip == "drop" and .[1].udp6_zero_csum_rx == false and .[1].peer_route_mtu == {}' "$tmp/show.json"
 			jqcheck '.[2].non_ip == 7' "$tmp/show.json"
 			jqcheck '.[1].ifname == "we\"ird\\\n\u0001\ufffd\u00e9"' "$tmp/show.json"
 			jqcheck '.[1].external == null and .[1].internal == null and .[1].peers == []' "$tmp/show.json"
 			jqcheck '.[2].peers_any == true and .[2].ttl == 64 and .[2].udp_csum == false' "$tmp/show.json"
 			jqcheck 'type == "array" and length == 3' "$tmp/stats.json"
-			jqcheck '.[0] | keys == (["ifname","ifindex","external","internal","drops"] | sort)' "$tmp/stats.json"
+			jqcheck '.[0] | keys == (["ifname","ifindex","drain","external","internal","drops"] | sort)' "$tmp/stats.json"
 			jqcheck '.[0].external == {"rx_packets":1000001,"rx_bytes":1001000,"tx_packets":1000002,"tx_bytes":1002000}' "$tmp/stats.json"
 			jqcheck '.[0].drops | keys == (["malformed","unknown_vni","peer_not_allowed","device_down","netfilter","no_route","too_big","nomem","xmit","not_unicast","zero_csum","ttl","unfiltered","ecn","stale","reason_40"] | sort)' "$tmp/stats.json"
 			jqcheck '.[0].drops.unknown_vni == 7 and .[0].drops.peer_not_allowed == 1000000' "$tmp/stats.json"
@@ -395,6 +395,7 @@ gwlb0:
   peers: 10.0.0.5 (route mtu 9000), fd00::5 (route mtu 1570)
   ttl: inherit   udpcsum: on   hooks: on
   non-ip: reflect   udp6-zero-csum-rx: on
+  drain: off
   marks: external 0x1 internal 0x2 mask 0x3
 
 gwlb1:
@@ -402,6 +403,7 @@ gwlb1:
   peers: none (reflects nothing)
   ttl: inherit   udpcsum: on   hooks: on
   non-ip: drop   udp6-zero-csum-rx: off
+  drain: on (gwlbtun-probe answers 503)
   marks: off
 EOF
 	fake -- show gwlb1
@@ -412,6 +414,7 @@ gwlb1:
   peers: none (reflects nothing)
   ttl: inherit   udpcsum: on   hooks: on
   non-ip: drop   udp6-zero-csum-rx: off
+  drain: on (gwlbtun-probe answers 503)
   marks: off
 EOF
 	fake -- show gwlb9
@@ -425,9 +428,10 @@ EOF
 		fake -- $j show
 		status "$j show" 0
 		jqcheck 'length == 2 and .[0].ifname == "gwlb0" and .[1].ifname == "gwlb1"' "$tmp/out"
-		jqcheck '.[0] == {"ifname":"gwlb0","ifindex":5,"external":{"vni":901,"port":10801},"internal":{"vni":900,"port":10800},"peers":["10.0.0.5","fd00::5"],"peers_any":false,"ttl":0,"udp_csum":true,"nf_hooks":true,"mark_external":1,"mark_internal":2,"mark_mask":3,"non_ip":"reflect","udp6_zero_csum_rx":true,"peer_route_mtu":{"10.0.0.5":9000,"fd00::5":1570}}' "$tmp/out"
+		jqcheck '.[0] == {"ifname":"gwlb0","ifindex":5,"external":{"vni":901,"port":10801},"internal":{"vni":900,"port":10800},"peers":["10.0.0.5","fd00::5"],"peers_any":false,"ttl":0,"udp_csum":true,"nf_hooks":true,"mark_external":1,"mark_internal":2,"mark_mask":3,"non_ip":"reflect","udp6_zero_csum_rx":true,"drain":false,"peer_route_mtu":{"10.0.0.5":9000,"fd00::5":1570}}' "$tmp/out"
 		jqcheck '.[1] | .external == null and .internal == null and .peers == [] and .mark_mask == 0' "$tmp/out"
 		jqcheck '.[1] | .non_ip == "drop" and .udp6_zero_csum_rx == false and .peer_route_mtu == {}' "$tmp/out"
+		jqcheck '.[1].drain == true' "$tmp/out"
 	done
 	fake -- show -j gwlb0
 	jqcheck 'length == 1 and .[0].ifindex == 5' "$tmp/out"
@@ -445,7 +449,7 @@ gwlb0:
   drops:
     unknown-vni  4
 
-gwlb1:
+gwlb1 (draining):
   tunnel    rx packets  rx bytes  tx packets  tx bytes
   external           0         0           0         0
   internal           0         0           0         0
@@ -483,6 +487,7 @@ EOF
 	fake -- -j stats
 	status "-j stats" 0
 	jqcheck 'length == 3 and .[0].ifname == "gwlb0" and .[1].ifname == "gwlb1"' "$tmp/out"
+	jqcheck '.[0].drain == false and .[1].drain == true and (.[2] | has("drain") | not)' "$tmp/out"
 	jqcheck '.[0].external == {"rx_packets":10,"rx_bytes":1000,"tx_packets":9,"tx_bytes":900}' "$tmp/out"
 	jqcheck '.[0].drops == {"malformed":0,"unknown_vni":4,"peer_not_allowed":0,"device_down":0,"netfilter":0,"no_route":0,"too_big":0,"nomem":0,"xmit":0,"not_unicast":0,"zero_csum":0,"ttl":0,"unfiltered":0,"ecn":0,"stale":0}' "$tmp/out"
 	jqcheck '.[2] == {"netns_unmatched":{"drops":{"malformed":0,"unknown_vni":12,"peer_not_allowed":3,"device_down":0,"netfilter":0,"no_route":0,"too_big":0,"nomem":0,"xmit":0,"not_unicast":0,"zero_csum":0,"ttl":0,"unfiltered":0,"ecn":0,"stale":0}}}' "$tmp/out"
@@ -563,6 +568,116 @@ EOF
 	echo 'gwlbctl: gwlb0: Operation not permitted; this needs CAP_NET_ADMIN' |
 		same "set, EPERM (stderr)" "$tmp/err"
 
+	# drain, showconf, setconf
+	rm -f "$tmp/set.log"
+	fake -- set gwlb0 drain on
+	status "set drain on" 0
+	quiet "set drain on"
+	fake -- set gwlb1 drain off ttl 3
+	status "set drain off" 0
+	fake -- showconf gwlb0
+	status "showconf gwlb0" 0
+	cp "$tmp/out" "$tmp/gwlb0.conf"
+	same "showconf gwlb0" "$tmp/out" <<'EOF'
+# gwlbtun configuration of gwlb0 (gwlbctl showconf; apply with gwlbctl setconf DEV FILE)
+external = 901:10801
+internal = 900:10800
+peers = 10.0.0.5, fd00::5
+peers-any = off
+ttl = inherit
+udpcsum = on
+hooks = on
+mark-external = 0x1
+mark-internal = 0x2
+mark-mask = 0x3
+non-ip = reflect
+udp6-zero-csum-rx = on
+drain = off
+EOF
+	fake -- showconf gwlb1
+	status "showconf gwlb1" 0
+	cp "$tmp/out" "$tmp/gwlb1.conf"
+	same "showconf gwlb1" "$tmp/out" <<'EOF'
+# gwlbtun configuration of gwlb1 (gwlbctl showconf; apply with gwlbctl setconf DEV FILE)
+# external, internal: not configured
+peers = none
+peers-any = off
+ttl = inherit
+udpcsum = on
+hooks = on
+mark-external = 0x0
+mark-internal = 0x0
+mark-mask = 0x0
+non-ip = drop
+udp6-zero-csum-rx = off
+drain = on
+EOF
+	fake -- setconf gwlb0 "$tmp/gwlb0.conf"
+	status "setconf gwlb0" 0
+	quiet "setconf gwlb0"
+	if [ -s "$tmp/err" ]; then fail "setconf gwlb0 warned: $(cat "$tmp/err")"; else pass; fi
+	fake -- setconf gwlb1 - <"$tmp/gwlb1.conf"
+	status "setconf gwlb1 - (stdin)" 0
+	# a short file: what it leaves out is sent at its default
+	printf '# only these\n\n  external=1:2 \ninternal = 3:4\npeers = 10.0.0.7 ,fd00::7\t,10.0.0.8\npeers-any = on\n' >"$tmp/short.conf"
+	fake -- setconf gwlb1 "$tmp/short.conf"
+	status "setconf, short file" 0
+	printf 'peers = any\nttl = 9\n' >"$tmp/any.conf"
+	fake -- setconf gwlb1 "$tmp/any.conf"
+	status "setconf, peers = any" 0
+	fake GWLBCTL_FAKE_LOWMTU=1 -- setconf gwlb0 "$tmp/gwlb0.conf"
+	status "setconf, low route MTUs" 0
+	if [ "$(grep -c warning "$tmp/err")" -eq 2 ]; then pass; else fail "setconf, low route MTUs: $(cat "$tmp/err")"; fi
+	same "drain and setconf requests" "$tmp/set.log" <<'EOF'
+SET ifname=gwlb0 drain=1
+SET ifname=gwlb1 ttl=3 drain=0
+SET ifname=gwlb0 external=vni:901,port:10801 internal=vni:900,port:10800 peers=[10.0.0.5,fd00::5] peers_any=0 ttl=0 udp_csum=1 nf_hooks=1 mark_external=0x1 mark_internal=0x2 mark_mask=0x3 non_ip=1 udp6_zero_csum_rx=1 drain=0
+SET ifname=gwlb1 peers=[] peers_any=0 ttl=0 udp_csum=1 nf_hooks=1 mark_external=0x0 mark_internal=0x0 mark_mask=0x0 non_ip=0 udp6_zero_csum_rx=0 drain=1
+SET ifname=gwlb1 external=vni:1,port:2 internal=vni:3,port:4 peers=[10.0.0.7,fd00::7,10.0.0.8] peers_any=1 ttl=0 udp_csum=1 nf_hooks=1 mark_external=0x0 mark_internal=0x0 mark_mask=0x0 non_ip=0 udp6_zero_csum_rx=0 drain=0
+SET ifname=gwlb1 peers=[] peers_any=1 ttl=9 udp_csum=1 nf_hooks=1 mark_external=0x0 mark_internal=0x0 mark_mask=0x0 non_ip=0 udp6_zero_csum_rx=0 drain=0
+SET ifname=gwlb0 external=vni:901,port:10801 internal=vni:900,port:10800 peers=[10.0.0.5,fd00::5] peers_any=0 ttl=0 udp_csum=1 nf_hooks=1 mark_external=0x1 mark_internal=0x2 mark_mask=0x3 non_ip=1 udp6_zero_csum_rx=1 drain=0
+EOF
+	# bad files: nothing is sent, the line is named
+	rm -f "$tmp/set.log"
+	printf 'external = 1:2\n' >"$tmp/bad1.conf"
+	fake -- setconf gwlb1 "$tmp/bad1.conf"
+	status "setconf, one tunnel" 1
+	echo "gwlbctl: setconf: $tmp/bad1.conf:1: a device has both tunnels or neither: 'external' has no partner" |
+		same "setconf, one tunnel (stderr)" "$tmp/err"
+	printf 'ttl = 1\nbogus = 1\n' >"$tmp/bad2.conf"
+	fake -- setconf gwlb1 "$tmp/bad2.conf"
+	status "setconf, unknown key" 1
+	echo "gwlbctl: setconf: $tmp/bad2.conf:2: unknown key 'bogus'" |
+		same "setconf, unknown key (stderr)" "$tmp/err"
+	printf 'ttl = 1\nttl = 2\n' >"$tmp/bad3.conf"
+	fake -- setconf gwlb1 "$tmp/bad3.conf"
+	status "setconf, key twice" 1
+	printf '\n\nttl = 300\n' >"$tmp/bad4.conf"
+	fake -- setconf gwlb1 "$tmp/bad4.conf"
+	status "setconf, bad value" 1
+	if grep -q "bad4.conf:3: in 'ttl = ...'" "$tmp/err"; then pass; else fail "setconf, bad value: $(cat "$tmp/err")"; fi
+	printf 'ttl 1\n' >"$tmp/bad5.conf"
+	fake -- setconf gwlb1 "$tmp/bad5.conf"
+	status "setconf, no =" 1
+	printf 'peers-any = yes\n' >"$tmp/bad6.conf"
+	fake -- setconf gwlb1 "$tmp/bad6.conf"
+	status "setconf, bad peers-any" 1
+	fake -- setconf gwlb1 "$tmp/nonexistent.conf"
+	status "setconf, no file" 1
+	quiet "setconf, no file"
+	if [ -e "$tmp/set.log" ]; then fail "bad setconf files reached the kernel: $(cat "$tmp/set.log")"; else pass; fi
+	fake -- setconf gwlb9 "$tmp/gwlb0.conf"
+	status "setconf gwlb9" 1
+	fake -- showconf gwlb9
+	status "showconf gwlb9" 1
+	quiet "showconf gwlb9"
+	fake -- showconf
+	status "showconf without DEV" 2
+	fake -- setconf gwlb0
+	status "setconf without FILE" 2
+	fake -- setconf gwlb0 a b
+	status "setconf, extra argument" 2
+
 	# a kernel that misbehaves
 	fake GWLBCTL_FAKE_MALFORMED=1 -- show
 	status "malformed reply" 1
@@ -597,6 +712,7 @@ gwlb0:
   peers: 10.0.0.5 (route mtu 9000), fd00::5 (route mtu 1570)
   ttl: inherit   udpcsum: on   hooks: on
   non-ip: reflect   udp6-zero-csum-rx: on
+  drain: off
   marks: external 0x1 internal 0x2 mask 0x3
 
 gwlb1:
@@ -604,6 +720,7 @@ gwlb1:
   peers: none (reflects nothing)
   ttl: inherit   udpcsum: on   hooks: on
   non-ip: drop   udp6-zero-csum-rx: off
+  drain: on (gwlbtun-probe answers 503)
   marks: off
 EOF
 	same "monitor (stderr)" "$tmp/err" <<'EOF'
