@@ -402,6 +402,7 @@ static void gwlbtun_refragment(struct sk_buff *skb,
 	struct gwlbtun_dev *gd = netdev_priv(skb->dev);
 	struct net *net = dev_net(skb->dev);
 	struct gwlbtun_frag_ctx *c;
+	int err;
 
 	/* Larger than the device lets out: as a router would, not sent. */
 	if (gwlbtun_frag_max_size(skb) > READ_ONCE(skb->dev->mtu)) {
@@ -413,7 +414,7 @@ static void gwlbtun_refragment(struct sk_buff *skb,
 	c->r = *r;
 	skb->ignore_df = 1;
 	if (skb->protocol == htons(ETH_P_IP)) {
-		ip_do_fragment(net, NULL, skb, gwlbtun_frag_out);
+		err = ip_do_fragment(net, NULL, skb, gwlbtun_frag_out);
 	} else {
 		const struct nf_ipv6_ops *v6ops = nf_get_ipv6_ops();
 
@@ -421,8 +422,11 @@ static void gwlbtun_refragment(struct sk_buff *skb,
 			gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_TOO_BIG);
 			return;
 		}
-		v6ops->fragment(net, NULL, skb, gwlbtun_frag_out);
+		err = v6ops->fragment(net, NULL, skb, gwlbtun_frag_out);
 	}
+	/* The fragmenter freed what it could not send; our output never fails. */
+	if (err)
+		gwlbtun_count_drop(gd->stats, GWLBTUN_DROP_TOO_BIG);
 }
 
 /*
@@ -431,12 +435,18 @@ static void gwlbtun_refragment(struct sk_buff *skb,
  */
 void gwlbtun_xmit_filtered(struct sk_buff *skb)
 {
-	struct gwlbtun_dev *gd = netdev_priv(skb->dev);
 	const struct gwlbtun_reply *rp = gwlbtun_reply_of(skb);
 	const struct gwlbtun_config *cfg;
 	struct gwlbtun_reply r;
+	struct gwlbtun_dev *gd;
 	unsigned int fmax;
 
+	/* Only our continuation calls this, on our device; make sure. */
+	if (WARN_ON_ONCE(!gwlbtun_is_dev(skb->dev))) {
+		kfree_skb(skb);
+		return;
+	}
+	gd = netdev_priv(skb->dev);
 	cfg = rcu_dereference(gd->cfg);
 	if (unlikely(!rp || !cfg)) {
 		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_STALE);
