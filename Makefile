@@ -10,6 +10,7 @@
 #   make kunit | vmtest | style | sparse | bench
 #   make install       module into /lib/modules/$(KVER)/extra, gwlbctl and its man page
 #   make dkms-install  register, build and install the module with DKMS
+#   make deb           Debian packages gwlbtun-dkms and gwlbtun (into DEB_OUTDIR, default ..)
 #   make clean
 
 VERSION := $(shell sed -n 's/^\#define GWLBTUN_VERSION[[:space:]]*"\(.*\)"/\1/p' module/gwlbtun.h)
@@ -73,6 +74,10 @@ dkms-install:
 	dkms build gwlbtun/$(VERSION) -k $(KVER)
 	dkms install gwlbtun/$(VERSION) -k $(KVER)
 
+DEB_OUTDIR ?= ..
+deb:
+	scripts/packaging/mkdeb.sh $(DEB_OUTDIR)
+
 dkms-uninstall:
 	dkms remove gwlbtun/$(VERSION) --all
 	rm -rf /usr/src/gwlbtun-$(VERSION)
@@ -82,4 +87,4 @@ clean:
 	$(MAKE) -C scripts/gwlbctl clean
 
 .PHONY: all module gwlbctl deps check kunit vmtest demo bench style sparse \
-	install dkms-install dkms-uninstall clean
+	install dkms-install dkms-uninstall deb clean

@@ -14,8 +14,8 @@ packages=(
 	linux-image-amd64 qemu-system-x86 busybox-static cpio binutils util-linux
 	iproute2 iputils-ping nftables iptables tcpdump iperf3 curl ethtool jq socat
 	netsniff-ng libnetfilter-queue-dev conntrack netcat-openbsd
-	# DKMS
-	dkms
+	# DKMS, and the Debian packages of make deb (dh_dkms is its own package in bookworm)
+	dkms debhelper dh-dkms lintian
 	# shell script lint
 	shellcheck
 )
