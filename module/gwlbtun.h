@@ -237,6 +237,9 @@ int gwlbtun_reply_init(void);
 void gwlbtun_reply_exit(void);
 struct dst_entry *gwlbtun_reply_dst(struct gwlbtun_config *cfg,
 				    const struct gwlbtun_reply *r);
+int gwlbtun_reply_attach(struct gwlbtun_config *cfg, struct sk_buff *skb,
+			 const struct gwlbtun_reply *r);
+bool gwlbtun_reply_recover(struct gwlbtun_config *cfg, struct sk_buff *skb);
 const struct gwlbtun_reply *gwlbtun_reply_of(const struct sk_buff *skb);
 void gwlbtun_reply_release_all(struct gwlbtun_config *cfg);
 

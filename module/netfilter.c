@@ -57,6 +57,14 @@ static int gwlbtun_nf_pre_done(struct net *net, struct sock *sk,
 			       struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
+	struct gwlbtun_dev *gd = netdev_priv(dev);
+	struct gwlbtun_config *cfg = rcu_dereference(gd->cfg);
+
+	/* NAT drops the placeholder of a packet whose destination it
+	 * changed; put it back (transmit counts it stale if that fails).
+	 */
+	if (cfg)
+		gwlbtun_reply_recover(cfg, skb);
 
 	gwlbtun_nf_dropped(dev, NF_HOOK(gwlbtun_nfproto(skb), NF_INET_FORWARD,
 					net, sk, skb, dev, dev,
@@ -146,7 +154,6 @@ void gwlbtun_nf_run(struct gwlbtun_config *cfg, struct sk_buff *skb,
 	struct net_device *dev = skb->dev;
 	struct gwlbtun_dev *gd = netdev_priv(dev);
 	struct net *net = dev_net(dev);
-	struct dst_entry *dst;
 	int err;
 
 	err = gwlbtun_inner_validate(skb);
@@ -164,12 +171,10 @@ void gwlbtun_nf_run(struct gwlbtun_config *cfg, struct sk_buff *skb,
 					   GWLBTUN_DROP_MALFORMED);
 		return;
 	}
-	dst = gwlbtun_reply_dst(cfg, r);
-	if (unlikely(!dst)) {
+	if (unlikely(gwlbtun_reply_attach(cfg, skb, r))) {
 		gwlbtun_drop(gd->stats, skb, GWLBTUN_DROP_NOMEM);
 		return;
 	}
-	skb_dst_set_noref(skb, dst);
 
 	gwlbtun_nf_dropped(dev, NF_HOOK(gwlbtun_nfproto(skb),
 					NF_INET_PRE_ROUTING, net,

@@ -41,8 +41,26 @@ struct gwlbtun_rdst {
 		struct rtable rt;
 		struct rt6_info rt6;
 	} u;
+	u32 hash;		/* of the reply: its slot and its cb note */
 	struct gwlbtun_reply reply;
 };
+
+/*
+ * NAT in PRE_ROUTING drops the dst of a packet whose destination it
+ * changes (the reply of a SNATed connection, a DNATed request), expecting
+ * it to be routed afterwards. So the skb also carries a note of the
+ * placeholder's hash in its control block, after the IP layer's part and
+ * before the part GSO segmentation uses, and the continuation after
+ * PRE_ROUTING puts the placeholder back from the configuration's cache.
+ * The note is only a hint: it is used when the hash of the placeholder in
+ * its slot matches it, and that placeholder is of the packet's device.
+ */
+#define GWLBTUN_REPLY_CB_OFFSET	24
+#define GWLBTUN_REPLY_CB(skb)	((u32 *)((skb)->cb + GWLBTUN_REPLY_CB_OFFSET))
+
+static_assert(sizeof(struct inet_skb_parm) <= GWLBTUN_REPLY_CB_OFFSET);
+static_assert(sizeof(struct inet6_skb_parm) <= GWLBTUN_REPLY_CB_OFFSET);
+static_assert(GWLBTUN_REPLY_CB_OFFSET + sizeof(u32) <= SKB_GSO_CB_OFFSET);
 
 static void gwlbtun_rdst_update_pmtu(struct dst_entry *dst, struct sock *sk,
 				     struct sk_buff *skb, u32 mtu,
@@ -97,18 +115,23 @@ void gwlbtun_reply_exit(void)
 	kmem_cache_destroy(gwlbtun_rdst_ops.kmem_cachep);
 }
 
-static u32 gwlbtun_reply_slot(const struct gwlbtun_reply *r)
+static u32 gwlbtun_reply_hash(const struct gwlbtun_reply *r)
 {
 	static u32 seed __read_mostly;
 
 	BUILD_BUG_ON(sizeof(*r) % sizeof(u32));
 	net_get_random_once(&seed, sizeof(seed));
-	return jhash2((const u32 *)r, sizeof(*r) / sizeof(u32), seed) &
-	       (GWLBTUN_RDST_SLOTS - 1);
+	return jhash2((const u32 *)r, sizeof(*r) / sizeof(u32), seed);
+}
+
+static u32 gwlbtun_reply_slot(u32 hash)
+{
+	return hash & (GWLBTUN_RDST_SLOTS - 1);
 }
 
 static struct gwlbtun_rdst *gwlbtun_rdst_alloc(struct net_device *dev,
-					       const struct gwlbtun_reply *r)
+					       const struct gwlbtun_reply *r,
+					       u32 hash)
 {
 	struct gwlbtun_rdst *rd;
 
@@ -120,24 +143,28 @@ static struct gwlbtun_rdst *gwlbtun_rdst_alloc(struct net_device *dev,
 	memset((u8 *)rd + sizeof(struct dst_entry), 0,
 	       sizeof(*rd) - sizeof(struct dst_entry));
 	dst_init_metrics(&rd->u.rt.dst, gwlbtun_rdst_metrics, true);
+	rd->hash = hash;
 	rd->reply = *r;
 	return rd;
 }
 
 /*
- * The placeholder for @r, for the skb to carry without a reference: valid
- * while the caller's RCU read section lasts. NULL: out of memory. RCU held.
+ * The placeholder for @r, for an skb to carry without a reference: valid
+ * while the caller's RCU read section lasts (netfilter takes a reference
+ * when it queues the packet). NULL: none could be made. RCU held.
  */
 struct dst_entry *gwlbtun_reply_dst(struct gwlbtun_config *cfg,
 				    const struct gwlbtun_reply *r)
 {
-	struct gwlbtun_rdst __rcu **slot = &cfg->rdst[gwlbtun_reply_slot(r)];
+	u32 hash = gwlbtun_reply_hash(r);
+	struct gwlbtun_rdst __rcu **slot = &cfg->rdst[gwlbtun_reply_slot(hash)];
 	struct gwlbtun_rdst *rd, *old;
 
 	rd = rcu_dereference(*slot);
-	if (likely(rd && !memcmp(&rd->reply, r, sizeof(*r))))
+	if (likely(rd && rd->hash == hash &&
+		   !memcmp(&rd->reply, r, sizeof(*r))))
 		return &rd->u.rt.dst;
-	rd = gwlbtun_rdst_alloc(cfg->gd->dev, r);
+	rd = gwlbtun_rdst_alloc(cfg->gd->dev, r, hash);
 	if (!rd)
 		return NULL;
 	/* Readers of the old one are in RCU sections or hold a reference. */
@@ -145,6 +172,41 @@ struct dst_entry *gwlbtun_reply_dst(struct gwlbtun_config *cfg,
 	if (old)
 		dst_release(&old->u.rt.dst);
 	return &rd->u.rt.dst;
+}
+
+/* Give @skb the placeholder for @r, and the note. -ENOMEM: none. */
+int gwlbtun_reply_attach(struct gwlbtun_config *cfg, struct sk_buff *skb,
+			 const struct gwlbtun_reply *r)
+{
+	struct dst_entry *dst = gwlbtun_reply_dst(cfg, r);
+
+	if (unlikely(!dst))
+		return -ENOMEM;
+	skb_dst_set_noref(skb, dst);
+	*GWLBTUN_REPLY_CB(skb) =
+		container_of(dst, struct gwlbtun_rdst, u.rt.dst)->hash;
+	return 0;
+}
+
+/*
+ * After PRE_ROUTING: a packet whose placeholder NAT dropped gets it back
+ * from the cache of @cfg, if its note still names one of this device's.
+ * False: nothing to put back (the packet is then dropped as stale at
+ * transmit). RCU held.
+ */
+bool gwlbtun_reply_recover(struct gwlbtun_config *cfg, struct sk_buff *skb)
+{
+	u32 hash = *GWLBTUN_REPLY_CB(skb);
+	struct gwlbtun_rdst *rd;
+
+	if (likely(gwlbtun_reply_of(skb)))
+		return true;
+	rd = rcu_dereference(cfg->rdst[gwlbtun_reply_slot(hash)]);
+	if (!rd || rd->hash != hash || rd->u.rt.dst.dev != skb->dev)
+		return false;
+	skb_dst_drop(skb);
+	skb_dst_set_noref(skb, &rd->u.rt.dst);
+	return true;
 }
 
 /*
