@@ -94,6 +94,26 @@ static u32 gwlbtun_defrag_user6(const struct sk_buff *skb,
 			      0x7fffffffU);
 }
 
+#if IS_ENABLED(CONFIG_NF_DEFRAG_IPV6)
+/*
+ * Does the IPv6 packet have a fragment header that makes it part of a
+ * larger datagram? An atomic fragment (offset 0, no more fragments) is a
+ * whole packet, and the IPv6 stack takes it as one (RFC 8021): it is not
+ * reassembled here, so its fragment header is not taken out.
+ */
+static bool gwlbtun_ipv6_fragment(struct sk_buff *skb)
+{
+	unsigned int off = 0;
+	struct frag_hdr _fh;
+	const struct frag_hdr *fh;
+
+	if (ipv6_find_hdr(skb, &off, NEXTHDR_FRAGMENT, NULL, NULL) < 0)
+		return false;
+	fh = skb_header_pointer(skb, off, sizeof(_fh), &_fh);
+	return fh && (fh->frag_off & htons(IP6_OFFSET | IP6_MF));
+}
+#endif
+
 /*
  * Inner fragments are reassembled here, before PRE_ROUTING, rather than
  * by conntrack inside it: conntrack reassembles into whichever fragment
@@ -124,6 +144,8 @@ static int gwlbtun_nf_defrag(struct net *net, struct sk_buff *skb,
 		case IPPROTO_ICMPV6:
 			return 0;
 		}
+		if (!gwlbtun_ipv6_fragment(skb))
+			return 0;
 		err = nf_ct_frag6_gather(net, skb, gwlbtun_defrag_user6(skb, r));
 		if (err == -EINPROGRESS)
 			return err;
