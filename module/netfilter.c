@@ -96,21 +96,47 @@ static u32 gwlbtun_defrag_user6(const struct sk_buff *skb,
 
 #if IS_ENABLED(CONFIG_NF_DEFRAG_IPV6)
 /*
- * Does the IPv6 packet have a fragment header that makes it part of a
- * larger datagram? An atomic fragment (offset 0, no more fragments) is a
- * whole packet, and the IPv6 stack takes it as one (RFC 8021): it is not
- * reassembled here, so its fragment header is not taken out.
+ * What fragment headers an IPv6 packet has: none; one atomic one (offset
+ * 0, no more fragments), a whole packet that the IPv6 stack takes as one
+ * (RFC 8021), so it is not reassembled and keeps its header; one that
+ * makes it part of a larger datagram; or more than one, which RFC 8200
+ * does not allow and reassembly would half undo: -EINVAL.
  */
-static bool gwlbtun_ipv6_fragment(struct sk_buff *skb)
+static int gwlbtun_ipv6_frag_kind(const struct sk_buff *skb, bool *frag)
 {
-	unsigned int off = 0;
-	struct frag_hdr _fh;
-	const struct frag_hdr *fh;
+	unsigned int off = skb_network_offset(skb) + sizeof(struct ipv6hdr);
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+	bool seen = false;
 
-	if (ipv6_find_hdr(skb, &off, NEXTHDR_FRAGMENT, NULL, NULL) < 0)
-		return false;
-	fh = skb_header_pointer(skb, off, sizeof(_fh), &_fh);
-	return fh && (fh->frag_off & htons(IP6_OFFSET | IP6_MF));
+	*frag = false;
+	while (ipv6_ext_hdr(nexthdr) && nexthdr != NEXTHDR_NONE) {
+		struct ipv6_opt_hdr _hp;
+		const struct ipv6_opt_hdr *hp;
+
+		if (nexthdr == NEXTHDR_FRAGMENT) {
+			struct frag_hdr _fh;
+			const struct frag_hdr *fh;
+
+			fh = skb_header_pointer(skb, off, sizeof(_fh), &_fh);
+			if (!fh || seen)
+				return -EINVAL;
+			seen = true;
+			if (fh->frag_off & htons(IP6_OFFSET | IP6_MF))
+				*frag = true;
+			/* Past a later fragment's header is payload. */
+			if (fh->frag_off & htons(IP6_OFFSET))
+				return 0;
+			nexthdr = fh->nexthdr;
+			off += sizeof(*fh);
+			continue;
+		}
+		hp = skb_header_pointer(skb, off, sizeof(_hp), &_hp);
+		if (!hp)
+			return 0;
+		off += nexthdr == NEXTHDR_AUTH ? ipv6_authlen(hp) : ipv6_optlen(hp);
+		nexthdr = hp->nexthdr;
+	}
+	return 0;
 }
 #endif
 
@@ -127,6 +153,7 @@ static bool gwlbtun_ipv6_fragment(struct sk_buff *skb)
 static int gwlbtun_nf_defrag(struct net *net, struct sk_buff *skb,
 			     const struct gwlbtun_reply *r)
 {
+	bool frag;
 	int err;
 
 	if (skb->protocol == htons(ETH_P_IP)) {
@@ -144,7 +171,11 @@ static int gwlbtun_nf_defrag(struct net *net, struct sk_buff *skb,
 		case IPPROTO_ICMPV6:
 			return 0;
 		}
-		if (!gwlbtun_ipv6_fragment(skb))
+		if (gwlbtun_ipv6_frag_kind(skb, &frag)) {
+			kfree_skb(skb);
+			return -EINVAL;
+		}
+		if (!frag)
 			return 0;
 		err = nf_ct_frag6_gather(net, skb, gwlbtun_defrag_user6(skb, r));
 		if (err == -EINPROGRESS)
