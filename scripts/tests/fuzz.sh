@@ -274,8 +274,16 @@ fuzz_phase() {
 		eq $(($(jq '.wrong_peer + .bad_vxlan' <<<"$res"))) 0
 	check "$name: every reflection carries an inner frame sent on the other tunnel, byte for byte ($(jq .matched <<<"$res") matched, $(jq .refragmented <<<"$res") refragmented, $(jq .unmatched <<<"$res") unmatched)" \
 		eq "$(jq .unmatched <<<"$res")" 0
-	check "$name: no inner IPv6 packet lost its atomic fragment header on the way ($(jq .atomic_stripped <<<"$res") did)" \
-		eq "$(jq .atomic_stripped <<<"$res")" 0
+	# With the hooks on, conntrack's own IPv6 reassembly in PRE_ROUTING
+	# takes an atomic fragment header out, as on any Linux router with
+	# conntrack (README, "Between receive and reflect"); with the hooks
+	# off nothing may.
+	if [ "$(nva "$GWLBCTL" -j show "$GWLB_DEV" | jq -r '.[0].nf_hooks')" = true ]; then
+		echo "# $name: $(jq .atomic_stripped <<<"$res") atomic fragment headers taken out by conntrack"
+	else
+		check "$name: no inner IPv6 packet lost its atomic fragment header on the way ($(jq .atomic_stripped <<<"$res") did)" \
+			eq "$(jq .atomic_stripped <<<"$res")" 0
+	fi
 	if [ "$(jq '.unmatched + .atomic_stripped + .wrong_peer + .bad_vxlan' <<<"$res")" != 0 ]; then
 		diag "$(jq -r '.examples[]' <<<"$res")"
 	fi
@@ -334,8 +342,11 @@ probe() {
 	echo "# probe $kind: rx $rx tx $tx drops $(drops_text "$d"); reflections $res"
 	check "probe $kind ($what): accounted for: rx $rx == tx $tx + drops $dr" \
 		eq "$rx" $((tx + dr))
-	check "probe $kind ($what): what was reflected is the frame sent ($(jq .matched <<<"$res") of $tx)" \
-		eq "$(jq .matched <<<"$res")" "$tx"
+	# The probes run with the hooks and conntrack on: an atomic fragment
+	# may come back without its fragment header (conntrack's reassembly),
+	# and nothing else about it may change.
+	check "probe $kind ($what): what was reflected is the frame sent, or it without an atomic fragment header ($(jq .matched <<<"$res") + $(jq .atomic_stripped <<<"$res") of $tx)" \
+		eq $(($(jq '.matched + .atomic_stripped' <<<"$res"))) "$tx"
 }
 
 # 1. hooks on, no inner fragments

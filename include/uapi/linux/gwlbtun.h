@@ -229,7 +229,12 @@ enum gwlbtun_stats_attr {
  * @GWLBTUN_TUNNEL_STATS_A_RX_PACKETS: packets that arrived on the tunnel
  *	from an allowed GWLB while the device was up; each is then either
  *	reflected (counted in the other tunnel's TX_PACKETS) or dropped with a
- *	reason other than PEER_NOT_ALLOWED and DEVICE_DOWN
+ *	reason other than PEER_NOT_ALLOWED and DEVICE_DOWN. Inner fragments,
+ *	with the hooks on, are the exception: they are reassembled, and the
+ *	datagram is reflected as the fragments it is cut into again (so far
+ *	as many as arrived); fragments of a datagram that never completes are
+ *	freed by the kernel's reassembly and counted there (nstat
+ *	IpReasmFails, Ip6ReasmFails), not here
  * @GWLBTUN_TUNNEL_STATS_A_RX_BYTES: their inner frame bytes
  * @GWLBTUN_TUNNEL_STATS_A_TX_PACKETS: packets sent on the tunnel
  * @GWLBTUN_TUNNEL_STATS_A_TX_BYTES: their inner frame bytes
