@@ -8,6 +8,8 @@
 #                      (CHECK_ONLY=REGEX: only the matching steps, e.g. kunit or vmtest)
 #   make demo          the GWLB scenario end to end in a VM, printed as the seed's blog shows it
 #   make kunit | vmtest | style | sparse | bench
+#   make debug-kernel  the KASAN/KMEMLEAK/lockdep kernel the VM tests also run on (cached)
+#   make vm-selftest   the VM runner shown failing on each kind of kernel splat (debug kernel)
 #   make install       module into /lib/modules/$(KVER)/extra, gwlbctl and its man page
 #   make dkms-install  register, build and install the module with DKMS
 #   make deb           Debian packages gwlbtun-dkms and gwlbtun (into DEB_OUTDIR, default ..)
@@ -46,6 +48,12 @@ kunit:
 
 vmtest: all
 	scripts/vmtest
+
+debug-kernel:
+	scripts/vm/debug-kernel.sh
+
+vm-selftest:
+	scripts/vm/selftest.sh
 
 demo: deps
 	@$(MAKE) -s all
@@ -86,5 +94,5 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C scripts/gwlbctl clean
 
-.PHONY: all module gwlbctl deps check kunit vmtest demo bench style sparse \
+.PHONY: all module gwlbctl deps check kunit vmtest debug-kernel vm-selftest demo bench style sparse \
 	install dkms-install dkms-uninstall deb clean

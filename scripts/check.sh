@@ -170,12 +170,17 @@ kunit() {
 }
 
 # vm_missing OUT: the tests in scripts/tests/*.sh that the vmtest output OUT
-# has no "PASS name (" or "FAIL name (" line for
+# has no "PASS name (" or "FAIL name (" line for, and the debug-kernel runs
+# (scripts/vmtest --list-debug) it has no "PASS name [debug] (" line for
 vm_missing() {
-	local t name
+	local t name debug
 	for t in scripts/tests/*.sh; do
 		name=$(basename "$t" .sh)
 		grep -qE "^(PASS|FAIL) $name \(" "$1" || echo "$name"
+	done
+	debug=$(scripts/vmtest --list-debug) || { echo "(vmtest --list-debug failed)"; return; }
+	for name in $debug; do
+		grep -qE "^(PASS|FAIL) $name \[debug\] \(" "$1" || echo "$name [debug]"
 	done
 }
 
@@ -187,10 +192,10 @@ vmtests() {
 	missing=$(vm_missing "$out")
 	[ -n "$missing" ] || return $rc
 	read -r p f < <(sed -n 's/^\([0-9]\+\) passed, \([0-9]\+\) failed.*/\1 \2/p' "$out" | tail -n 1)
-	for name in $missing; do
-		echo "vmtest: scripts/tests/$name.sh did not run (no PASS/FAIL line)"
+	while IFS= read -r name; do
+		echo "vmtest: scripts/tests/${name% \[debug\]}.sh did not run${name#"${name% \[debug\]}"} (no PASS/FAIL line)"
 		f=$((${f:-0} + 1))
-	done
+	done <<<"$missing"
 	echo "${p:-0} passed, $f failed"
 	return 1
 }
@@ -214,6 +219,8 @@ step checkpatch-strict checkpatch
 step shellcheck shellcheck_all
 counted kunit kunit
 counted gwlbctl-cli gwlbctl_cli
+step debug-kernel scripts/vm/debug-kernel.sh
+counted vm-selftest scripts/vm/selftest.sh
 counted vmtest vmtests
 counted dkms scripts/host-tests/dkms.sh
 counted deb scripts/host-tests/deb.sh
