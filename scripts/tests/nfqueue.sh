@@ -334,26 +334,27 @@ done
 topo_wait 10 queue_holds 4 || true
 held=$(queue_total)
 check "consumer stopped: $held packets wait in queue 0 (at least 4)" gt "$held" 3
-# bounded CMD...: run CMD under timeout 20; "ELAPSED_MS EXIT" on stdout.
+# bounded CMD...: run CMD under timeout 20 (scaled: vm_ms); "ELAPSED_MS EXIT"
+# on stdout.
 bounded() {
 	local t0 rc=0
 	t0=$(topo_now_ms)
-	timeout 20 "$@" >&2 || rc=$?
+	timeout $(($(vm_ms 20000) / 1000)) "$@" >&2 || rc=$?
 	echo "$(($(topo_now_ms) - t0)) $rc"
 }
 read -r ms rc <<<"$(bounded ip -n "$NS_NVA" link del "$GWLB_DEV")"
-check "ip link del $GWLB_DEV with $held packets queued: exit $rc in $ms ms (bound 5000)" \
-	eval '[ "$rc" = 0 ] && [ "$ms" -lt 5000 ]'
+check "ip link del $GWLB_DEV with $held packets queued: exit $rc in $ms ms (bound $(vm_ms 5000))" \
+	eval '[ "$rc" = 0 ] && [ "$ms" -lt $(vm_ms 5000) ]'
 check "the held packets went with the device: $(queue_total) left in queue 0" eq "$(queue_total)" 0
 t0=$(topo_now_ms)
 topo_down
 ms=$(($(topo_now_ms) - t0))
-check "the namespaces are gone: topo_down in $ms ms (bound 15000)" \
-	eval '[ ! -e "/run/netns/$NS_NVA" ] && [ "$ms" -lt 15000 ]'
+check "the namespaces are gone: topo_down in $ms ms (bound $(vm_ms 15000))" \
+	eval '[ ! -e "/run/netns/$NS_NVA" ] && [ "$ms" -lt $(vm_ms 15000) ]'
 mod=$(gwlbtun_modname)
 read -r ms rc <<<"$(bounded rmmod "$mod")"
-check "rmmod $mod after the netns went: exit $rc in $ms ms (bound 10000)" \
-	eval '[ "$rc" = 0 ] && [ "$ms" -lt 10000 ] && [ ! -d "/sys/module/$mod" ]'
+check "rmmod $mod after the netns went: exit $rc in $ms ms (bound $(vm_ms 10000))" \
+	eval '[ "$rc" = 0 ] && [ "$ms" -lt $(vm_ms 10000) ] && [ ! -d "/sys/module/$mod" ]'
 splat_check
 
 ELAPSED_MS=$(($(topo_now_ms) - START_MS))

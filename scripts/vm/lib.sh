@@ -11,6 +11,10 @@
 #   GWLBTUN_KO              the module under test (a copy, in /run), if --ko
 #   GWLBTUN_KO_HOST         its path on the host
 #   GWLBTUN_VM_ARTIFACTS    files put here end up in the host's log directory
+#   GWLBTUN_VM_DEBUG=1      on the debug kernel (KASAN, KMEMLEAK, lockdep...)
+#   GWLBTUN_VM_SLOWDOWN     how much slower than the stock kernel to expect
+#                           (1 there, 4 on the debug kernel): scale time
+#                           bounds with vm_ms, never loosen them otherwise
 # The guest's / is the host's, read-only; /tmp, /run, /dev/shm are tmpfs and
 # /etc, /var, /root are overlays, so write only there. Kernel modules are
 # autoloaded on demand (except the module under test), but a test should say
@@ -105,6 +109,10 @@ dmesg_mark() {
 dmesg_since() {
 	dmesg | sed -n "/gwlbtun-test: dmesg mark $$\.$_dmesg_seq\$/,\${//!p}"
 }
+
+# vm_ms MS: a time bound of MS milliseconds on the stock kernel, scaled by
+# $GWLBTUN_VM_SLOWDOWN (the debug kernel is that much slower)
+vm_ms() { echo $(($1 * ${GWLBTUN_VM_SLOWDOWN:-1})); }
 
 # vm_tmpdir: a fresh directory on tmpfs (e.g. a cwd for trafgen, which mmaps
 # a file in its cwd and fails on the 9p root)
