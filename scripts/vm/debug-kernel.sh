@@ -13,10 +13,13 @@
 #   DIR/modules/lib/modules/KVER   modules_install output (modules.builtin,
 #                             for modprobe in the guest)
 #   DIR/kver                  the kernel release (uname -r)
-#   DIR/build-seconds         how long the build took
-# DIR is /var/cache/gwlbtun/debug-kernel-PKGVERSION-HASH, HASH covering the
-# fragment and the build recipe below: a new linux-source package or a changed
-# fragment or recipe builds a new kernel (older ones are removed).
+#   DIR/build-seconds         how long the last (re)build took
+# DIR is /var/cache/gwlbtun/debug-kernel-PKGVERSION; DIR/key is the hash of the
+# fragment and the build recipe below it was built from. A new linux-source
+# package builds from scratch (older directories are removed); a changed
+# fragment or recipe rebuilds in the same build directory, so only the objects
+# the change touches are compiled again (the build directory must keep its
+# path: objtool, which every object depends on, records absolute paths).
 #
 # With --module SRCDIR OUTDIR it also builds the gwlbtun module against that
 # kernel from a copy of SRCDIR (Kbuild Makefile module include kunit) in OUTDIR
@@ -66,7 +69,7 @@ key=$({
 	cat "$fragment"
 	sed -n '/^# --- recipe begin/,/^# --- recipe end/p' "${BASH_SOURCE[0]}"
 } | sha256sum | cut -c1-12)
-dir=$cache/debug-kernel-$pkgver-$key
+dir=$cache/debug-kernel-$pkgver
 
 # every symbol of the fragment must have its value in the final config
 check_config() {
@@ -85,10 +88,17 @@ check_config() {
 mkdir -p "$cache"
 exec 8>"$cache/.debug-kernel.lock"
 flock 8
-if [ ! -f "$dir/.done" ]; then
+if [ "$(cat "$dir/.done" 2>/dev/null)" != "$key" ]; then
 	# the shared source tree: extracted (and the checkout linked in, since
-	# drivers/net/Kconfig may source it) exactly as kunit/run.sh does it
-	(
+	# drivers/net/Kconfig may source it) exactly as kunit/run.sh does it,
+	# under its lock, only if that is needed (kunit/run.sh holds the lock for
+	# its whole build)
+	tree_ready() {
+		[ "$(cat "$src/.gwlbtun-stamp" 2>/dev/null)" = "$pkgver" ] || return 1
+		! grep -q 'drivers/net/gwlbtun/Kconfig' "$src/drivers/net/Kconfig" ||
+			[ -e "$src/drivers/net/gwlbtun/Kconfig" ]
+	}
+	tree_ready || (
 		flock 9
 		if [ "$(cat "$src/.gwlbtun-stamp" 2>/dev/null)" != "$pkgver" ]; then
 			msg "extracting $tarball into $cache (once per package version)"
@@ -101,10 +111,15 @@ if [ ! -f "$dir/.done" ]; then
 				[ -e "$src/drivers/net/gwlbtun/$f" ] || ln -sfn "$top/$f" "$src/drivers/net/gwlbtun/$f"
 			done
 		fi
-		[ ! -e "$src/.config" ] || die "$src has a .config: the shared tree must stay clean (make mrproper there)"
 	) 9>"$cache/.kunit.lock"
-	msg "building the debug kernel in $dir/build (cold: tens of minutes; log $dir/build.log)"
-	rm -rf "$dir"
+	[ ! -e "$src/.config" ] || die "$src has a .config: the shared tree must stay clean (make mrproper there)"
+	if [ -d "$dir/build" ]; then
+		msg "rebuilding the debug kernel in $dir/build for key $key (incremental; log $dir/build.log)"
+	else
+		msg "building the debug kernel in $dir/build (cold: tens of minutes; log $dir/build.log)"
+	fi
+	rm -f "$dir/.done"
+	rm -rf "$dir/modules.tmp"
 	mkdir -p "$dir"
 	t0=$SECONDS
 	if ! recipe "$dir/build" >"$dir/build.log" 2>&1; then
@@ -115,16 +130,17 @@ if [ ! -f "$dir/.done" ]; then
 	kver=$(cat "$dir/build/include/config/kernel.release")
 	[ -f "$dir/modules.tmp/lib/modules/$kver/modules.builtin" ] || die "modules_install left no modules.builtin"
 	rm -f "$dir/modules.tmp/lib/modules/$kver/build" "$dir/modules.tmp/lib/modules/$kver/source"
+	rm -rf "$dir/modules"
 	mv "$dir/modules.tmp" "$dir/modules"
 	cp "$dir/build/vmlinux" "$dir/vmlinux"
 	cp "$dir/build/arch/x86/boot/bzImage" "$dir/bzImage"
 	echo "$kver" >"$dir/kver"
 	echo "$secs" >"$dir/build-seconds"
-	: >"$dir/.done"
+	echo "$key" >"$dir/.done"
 	msg "built $kver in $((secs / 60)) min $((secs % 60)) s ($(nproc) CPUs)"
-	# older debug kernels (other package versions or fragments)
+	# debug kernels of other package versions
 	for old in "$cache"/debug-kernel-*; do
-		[ "$old" = "$dir" ] || rm -rf "$old"
+		[ "$old" = "$dir" ] || [ "$(realpath "$old")" = "$(realpath "$dir")" ] || rm -rf "$old"
 	done
 fi
 flock -u 8
