@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# vmtest: timeout=600 mem=512 debug=yes
+# vmtest: timeout=600 mem=512
 #
 # fuzz.sh - a seeded corpus of mutated GWLB VXLAN packets replayed at a
 # gwlbtun device (scripts/tests/lib/vxfuzz.py builds and sends it), with the

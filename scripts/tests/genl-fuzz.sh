@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# vmtest: timeout=480 mem=512 debug=yes
+# vmtest: timeout=480 mem=512
 #
 # genl-fuzz.sh - random generic netlink messages to the gwlbtun family
 # (scripts/tests/lib/genlfuzz.py, seeded), with a configured device

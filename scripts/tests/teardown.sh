@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# vmtest: timeout=600 smp=2 mem=512 debug=yes
+# vmtest: timeout=600 smp=2 mem=512
 #
 # teardown.sh - tearing gwlbtun down under load: while a flood of VXLAN
 # packets is reflected and while packets are held in an NFQUEUE whose
