@@ -31,8 +31,8 @@ ip link add gwlb1 type gwlbtun
 "$gwlbctl" set gwlb0 external 901:10801 internal 900:10800 \
 	peers 192.168.0.5,fd00::5 ttl 17 udpcsum off hooks off \
 	mark-external 0x10 mark-internal 0x20 mark-mask 0x30 \
-	non-ip reflect udp6-zero-csum-rx on
-want='{"ifname":"gwlb0","external":{"vni":901,"port":10801},"internal":{"vni":900,"port":10800},"peers":["192.168.0.5","fd00::5"],"peers_any":false,"ttl":17,"udp_csum":false,"nf_hooks":false,"mark_external":16,"mark_internal":32,"mark_mask":48,"non_ip":"reflect","udp6_zero_csum_rx":true,"peer_route_mtu":{"192.168.0.5":0,"fd00::5":0}}'
+	non-ip reflect udp6-zero-csum-rx on drain on
+want='{"ifname":"gwlb0","external":{"vni":901,"port":10801},"internal":{"vni":900,"port":10800},"peers":["192.168.0.5","fd00::5"],"peers_any":false,"ttl":17,"udp_csum":false,"nf_hooks":false,"mark_external":16,"mark_internal":32,"mark_mask":48,"non_ip":"reflect","udp6_zero_csum_rx":true,"drain":true,"peer_route_mtu":{"192.168.0.5":0,"fd00::5":0}}'
 got=$("$gwlbctl" -j show gwlb0 | jq -c '.[0] | del(.ifindex)')
 if [ "$got" = "$want" ]; then ok "set -> show round trip"; else notok "set -> show round trip: $got"; fi
 "$gwlbctl" set gwlb0 peers any ttl inherit udpcsum on hooks on

@@ -823,8 +823,12 @@ def cmd_probe(a):
     snd = Sender(a)
     snd.send4(a.dst4, udp_packet(a.src4, a.dst4, 40001, EXT[1], payload, 4), 64, 0, b"")
     if a.record:
+        dg = [digest(frame)]
+        stripped = atomic_stripped(frame)
+        if stripped:
+            dg.append("A:" + digest(stripped))
         with open(a.record, "a") as f:
-            f.write("4 %d %d %s\n" % (INT[1], INT[0], digest(frame)))
+            f.write("4 %d %d %s\n" % (INT[1], INT[0], " ".join(dg)))
     print(json.dumps({"probe": a.kind, "sent": snd.sent, "frame": frame.hex()}))
     return 0
 
