@@ -13,7 +13,7 @@ packages=(
 	# Debian's kernel in qemu, and the tools tests run inside it
 	linux-image-amd64 qemu-system-x86 busybox-static cpio binutils util-linux
 	iproute2 iputils-ping nftables iptables tcpdump iperf3 curl ethtool jq socat
-	netsniff-ng libnetfilter-queue-dev conntrack netcat-openbsd
+	netsniff-ng libnetfilter-queue-dev conntrack conntrackd netcat-openbsd
 	# DKMS, and the Debian packages of make deb (dh_dkms is its own package in bookworm)
 	dkms debhelper dh-dkms lintian
 	# shell script lint
