@@ -26,7 +26,7 @@
 #                        trafgen then sends from N processes
 #   BENCH_VARIANTS="..." subset, in this order by default: gwlbtun
 #                        gwlbtun-nft seed seed-brnf floor null gwlbtun-64
-#                        ceiling
+#                        ceiling gwlbtun-strict gwlbtun-sync
 #   BENCH_LOADS="..."    subset of: udp64 udp64x1024 udp1500 udp64spread tcp cps
 #   BENCH_PROFILE="..."  after the rounds, perf record the udp64 load of these
 #                        variants (needs linux-perf), top symbols in
@@ -61,7 +61,7 @@ tcp_secs=${BENCH_TCP_SECONDS:-$secs}
 smp=${BENCH_SMP:-1}
 mem=${BENCH_MEM:-768}
 gso=${BENCH_UNDERLAY_GSO:-on}
-variants=${BENCH_VARIANTS:-gwlbtun gwlbtun-nft seed seed-brnf floor null gwlbtun-64 ceiling}
+variants=${BENCH_VARIANTS:-gwlbtun gwlbtun-nft seed seed-brnf floor null gwlbtun-64 ceiling gwlbtun-strict gwlbtun-sync}
 loads=${BENCH_LOADS:-udp64 udp64x1024 udp1500 udp64spread tcp cps}
 profile=${BENCH_PROFILE:-}
 variants=${variants//,/ }
@@ -76,7 +76,7 @@ done
 case $gso in on | off) ;; *) msg "BENCH_UNDERLAY_GSO must be on or off"; exit 2 ;; esac
 for v in $variants; do
 	case $v in
-	gwlbtun | gwlbtun-nft | seed | seed-brnf | floor | null | gwlbtun-64 | ceiling) ;;
+	gwlbtun | gwlbtun-nft | seed | seed-brnf | floor | null | gwlbtun-64 | ceiling | gwlbtun-strict | gwlbtun-sync) ;;
 	*) msg "unknown variant: $v"; exit 2 ;;
 	esac
 done

@@ -35,11 +35,14 @@ LABELS = {
     "gwlbtun-64": "(a) with 64 devices",
     "ceiling": "no NVA (bridges joined)",
     "null": "(e) null: rx, dropped at once",
+    "gwlbtun-strict": "(f) gwlbtun + strict ruleset",
+    "gwlbtun-sync": "(f') (f) + conntrackd sync",
 }
 SHORT = {
     "gwlbtun": "a gwlbtun", "gwlbtun-nft": "b gwlbtun+nft", "seed": "c seed",
     "seed-brnf": "c' seed+brnf", "floor": "d floor", "gwlbtun-64": "a 64 devs",
     "ceiling": "ceiling", "null": "e null",
+    "gwlbtun-strict": "f strict", "gwlbtun-sync": "f' sync",
 }
 RATE_LOADS = [
     ("udp64", "64B 1 flow"),
@@ -49,7 +52,7 @@ RATE_LOADS = [
 ]
 TCP_LOADS = [("tcp", "TCP Mbit/s"), ("cps", "conn/s")]
 RATE_ROWS = ["gwlbtun", "gwlbtun-nft", "seed", "seed-brnf", "floor", "gwlbtun-64", "null"]
-TCP_ROWS = ["gwlbtun", "gwlbtun-nft", "seed", "seed-brnf", "ceiling"]
+TCP_ROWS = ["gwlbtun", "gwlbtun-nft", "seed", "seed-brnf", "ceiling", "gwlbtun-strict", "gwlbtun-sync"]
 
 # (name, numerator, denominator, loads): numerator/denominator per round
 RATIOS = [
@@ -61,6 +64,8 @@ RATIOS = [
     ("seed / floor", ("seed", None), ("floor", None), ["udp64", "udp64x1024", "udp1500"]),
     ("gwlbtun / ceiling", ("gwlbtun", None), ("ceiling", None), ["tcp", "cps"]),
     ("seed / ceiling", ("seed", None), ("ceiling", None), ["tcp", "cps"]),
+    ("(f') / (f): state sync cost", ("gwlbtun-sync", None), ("gwlbtun-strict", None), ["tcp", "cps"]),
+    ("(f) / (a): strict ruleset cost", ("gwlbtun-strict", None), ("gwlbtun", None), ["tcp", "cps"]),
     ("64-dev / 1-dev", ("gwlbtun-64", "udp64"), ("gwlbtun", "udp64"), ["udp64"]),
     ("64-dev spread / 1-dev", ("gwlbtun-64", "udp64spread"), ("gwlbtun", "udp64"), ["udp64spread"]),
 ]

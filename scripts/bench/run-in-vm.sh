@@ -24,6 +24,14 @@
 #                 address (10.99.1.N), on the same ports and VNIs
 #   ceiling       no NVA: br-ext and br-int of the stand-in joined by a veth
 #                 pair (TCP loads only)
+#   gwlbtun-strict (f) (a) + the cluster's strict ruleset
+#                 (scripts/cluster/ruleset.nft: only a SYN from External opens
+#                 a connection, nf_conntrack_tcp_loose=0; TCP loads only, it
+#                 drops the one-way UDP flows)
+#   gwlbtun-sync  (f') (f) + conntrackd (scripts/cluster/conntrackd.conf,
+#                 FTFW over UDP) in the NVA, syncing to a peer conntrackd in a
+#                 namespace of its own over a dedicated veth: (f')/(f) is what
+#                 state sync costs
 #   null          (e) no NVA work at all: a tc ingress filter on ul-nva drops
 #                 the outer packets as they arrive. Its rate (ul-nva's
 #                 receive rate) is what the generator, the veth crossing and
@@ -67,7 +75,7 @@ TCP_S=${BENCH_TCP_SECONDS:-$RATE_S}
 WARM_S=${BENCH_WARMUP_SECONDS:-2}
 UL_GSO=${BENCH_UNDERLAY_GSO:-on}
 SMP=$(nproc)
-ALL_VARIANTS=(gwlbtun gwlbtun-nft seed seed-brnf floor gwlbtun-64 ceiling)
+ALL_VARIANTS=(gwlbtun gwlbtun-nft seed seed-brnf floor gwlbtun-64 ceiling gwlbtun-strict gwlbtun-sync)
 ALL_LOADS=(udp64 udp64x1024 udp1500 udp64spread tcp cps)
 read -r -a VARIANTS <<<"${BENCH_VARIANTS:-${ALL_VARIANTS[*]}}"
 read -r -a LOADS <<<"${BENCH_LOADS:-${ALL_LOADS[*]}}"
@@ -88,6 +96,10 @@ INNER_DPORT=9
 need_modules veth vxlan bridge sch_ingress cls_u32 act_gact nf_tables \
 	nf_conntrack
 need_cmds trafgen iperf3 nft tc jq ip ethtool "$PY"
+if [[ " ${VARIANTS[*]} " == *" gwlbtun-sync "* ]]; then
+	need_cmds conntrackd conntrack
+	need_modules nf_conntrack_netlink
+fi
 # Room for the connections cps leaves in TIME_WAIT (and their conntrack
 # entries in the ruleset variants); the default scales with the guest's RAM.
 sysctl -qw net.netfilter.nf_conntrack_max=131072
@@ -101,6 +113,9 @@ gwlbtun_load
 NVA=gwlbtun
 # shellcheck source-path=SCRIPTDIR/../e2e source=topology.sh
 . "$REPO/scripts/e2e/topology.sh"
+# ctd_conf_make, for gwlbtun-sync
+# shellcheck source-path=SCRIPTDIR/../e2e source=cluster.sh
+. "$REPO/scripts/e2e/cluster.sh"
 
 W=$(vm_tmpdir)		# tmpfs: trafgen mmaps a file in its cwd
 EXTRA_DEVS=0
@@ -136,7 +151,7 @@ variant_loads() {
 	gwlbtun | gwlbtun-nft | seed | seed-brnf) echo udp64 udp64x1024 udp1500 tcp cps ;;
 	floor | null) echo udp64 udp64x1024 udp1500 ;;
 	gwlbtun-64) echo udp64 udp64spread ;;
-	ceiling) echo tcp cps ;;
+	ceiling | gwlbtun-strict | gwlbtun-sync) echo tcp cps ;;
 	*) return 1 ;;
 	esac
 }
@@ -324,9 +339,65 @@ brnf_off() {
 	rmmod br_netfilter || blog "note: br_netfilter did not unload"
 }
 
+# The sync peer of gwlbtun-sync: a namespace with the other end of the sync
+# link (NVA 10.98.0.1, peer 10.98.0.2), made once.
+NS_PEER=${TOPO_PREFIX}syncpeer
+sync_link_up() {
+	[ -e "/run/netns/$NS_PEER" ] && return 0
+	netns_add "$NS_PEER"
+	ip -n "$NS_NVA" link add sync0 type veth peer name sync0 netns "$NS_PEER" || return 1
+	ip -n "$NS_NVA" addr add 10.98.0.1/24 dev sync0
+	ip -n "$NS_PEER" addr add 10.98.0.2/24 dev sync0
+	ip -n "$NS_NVA" link set sync0 up
+	ip -n "$NS_PEER" link set sync0 up
+	ctd_conf_make 1 2 "$W" "$W/ctd1.conf"
+	ctd_conf_make 2 1 "$W" "$W/ctd2.conf"
+	topo_wait_links "$NS_NVA" sync0
+}
+
+CTD_PIDS=()
+ctd_up() {
+	local ns k=1
+	for ns in "$NS_NVA" "$NS_PEER"; do
+		rm -f "$W/ctd$k.lock" "$W/ctd$k.ctl"
+		ip netns exec "$ns" conntrackd -C "$W/ctd$k.conf" >"$W/ctd$k.out" 2>&1 &
+		CTD_PIDS+=($!)
+		topo_wait 10 ip netns exec "$ns" conntrackd -C "$W/ctd$k.conf" -s >/dev/null 2>&1 ||
+			return 1
+		k=$((k + 1))
+	done
+}
+
+ctd_down() {
+	local pid
+	for pid in "${CTD_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	CTD_PIDS=()
+	ip netns exec "$NS_PEER" conntrack -F 2>/dev/null || true
+}
+
+strict_up() {
+	topo_nva_up gwlbtun
+	topo_gwlbctl set "$GWLB_DEV" mark-external 0x1 mark-internal 0x2 mark-mask 0x3 &&
+		ip netns exec "$NS_NVA" sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0 &&
+		ip netns exec "$NS_NVA" nft -f "$REPO/scripts/cluster/ruleset.nft"
+}
+
+strict_down() {
+	ip netns exec "$NS_NVA" nft flush ruleset || true
+	ip netns exec "$NS_NVA" sysctl -qw net.netfilter.nf_conntrack_tcp_loose=1 || true
+	ip netns exec "$NS_NVA" conntrack -F 2>/dev/null || true
+	topo_nva_down
+}
+
 setup() {
 	case $1 in
 	gwlbtun) topo_nva_up gwlbtun ;;
+	gwlbtun-strict) strict_up ;;
+	gwlbtun-sync)
+		sync_link_up && strict_up && ctd_up ;;
 	gwlbtun-nft)
 		topo_nva_up gwlbtun
 		ip netns exec "$NS_NVA" nft -f "$W/ruleset.nft" ;;
@@ -361,6 +432,10 @@ setup() {
 teardown() {
 	case $1 in
 	gwlbtun) topo_nva_down ;;
+	gwlbtun-strict) strict_down ;;
+	gwlbtun-sync)
+		ctd_down
+		strict_down ;;
 	gwlbtun-nft)
 		ip netns exec "$NS_NVA" nft delete table inet nva_bench || true
 		topo_nva_down ;;

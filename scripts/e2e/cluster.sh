@@ -246,36 +246,44 @@ cl_carrier() {
 	echo "$best"
 }
 
-# cl_ctd_conf K: conntrackd.conf for NVA K, from the shipped example: the
-# addresses of NVA K (unicast UDP to the other NVA for two, a multicast group
-# on the sync link for more), and paths of its own (several instances share
-# this VM's /run).
-cl_ctd_conf() {
-	local k=$1 peer=$((3 - $1))
-	sed -e "s|/var/lock/conntrack.lock|$CL_TMP/ctd$k.lock|" \
-		-e "s|/var/run/conntrackd.ctl|$CL_TMP/ctd$k.ctl|" \
-		-e "s|/var/log/conntrackd.log|$CL_TMP/ctd$k.log|" \
-		-e "s|IPv4_address 10.98.0.1\t|IPv4_address 10.98.0.$k\t|" \
+# ctd_conf_make SELF PEER DIR OUT [multicast]: a conntrackd.conf (to OUT) from
+# the shipped example for the NVA at 10.98.0.SELF on the sync link, syncing
+# with 10.98.0.PEER over unicast UDP, or, with "multicast", with every NVA
+# on a multicast group on the sync link (README, "Running a cluster"); its
+# lock file, control socket and log in DIR (several instances share one /run
+# in a test VM). Also used by the benchmark.
+ctd_conf_make() {
+	local self=$1 peer=$2 dir=$3 out=$4 mc=${5:-}
+	sed -e "s|/var/lock/conntrack.lock|$dir/ctd$self.lock|" \
+		-e "s|/var/run/conntrackd.ctl|$dir/ctd$self.ctl|" \
+		-e "s|/var/log/conntrackd.log|$dir/ctd$self.log|" \
+		-e "s|IPv4_address 10.98.0.1\t|IPv4_address 10.98.0.$self\t|" \
 		-e "s|IPv4_Destination_Address 10.98.0.2|IPv4_Destination_Address 10.98.0.$peer|" \
-		"$CL_CTD_CONF" >"$CL_TMP/ctd$k.conf"
-	if [ "$CL_N" -gt 2 ]; then
-		# the UDP block becomes a Multicast one (README, "Running a cluster")
-		awk -v k="$k" '
-			/^\tUDP \{/ { skip = 1
-				print "\tMulticast {"
-				print "\t\tIPv4_address 225.0.0.50"
-				print "\t\tGroup 3780"
-				print "\t\tIPv4_interface 10.98.0." k
-				print "\t\tInterface sync0"
-				print "\t\tSndSocketBuffer 1249280"
-				print "\t\tRcvSocketBuffer 1249280"
-				print "\t\tChecksum on"
-				print "\t}"
-				next }
-			skip && /^\t\}/ { skip = 0; next }
-			!skip' "$CL_TMP/ctd$k.conf" >"$CL_TMP/ctd$k.conf.new"
-		mv "$CL_TMP/ctd$k.conf.new" "$CL_TMP/ctd$k.conf"
-	fi
+		"$CL_CTD_CONF" >"$out"
+	[ "$mc" = multicast ] || return 0
+	awk -v k="$self" '
+		/^\tUDP \{/ { skip = 1
+			print "\tMulticast {"
+			print "\t\tIPv4_address 225.0.0.50"
+			print "\t\tGroup 3780"
+			print "\t\tIPv4_interface 10.98.0." k
+			print "\t\tInterface sync0"
+			print "\t\tSndSocketBuffer 1249280"
+			print "\t\tRcvSocketBuffer 1249280"
+			print "\t\tChecksum on"
+			print "\t}"
+			next }
+		skip && /^\t\}/ { skip = 0; next }
+		!skip' "$out" >"$out.new"
+	mv "$out.new" "$out"
+}
+
+# cl_ctd_conf K: conntrackd.conf for NVA K: unicast to the other NVA for two,
+# the multicast group for more.
+cl_ctd_conf() {
+	local mc=''
+	[ "$CL_N" -le 2 ] || mc=multicast
+	ctd_conf_make "$1" $((3 - $1)) "$CL_TMP" "$CL_TMP/ctd$1.conf" $mc
 }
 
 ctd() {
@@ -334,6 +342,50 @@ cl_rxd_ge() { (($(cl_rxd "$1") >= $2)); }
 cl_xfer_sport() {
 	ip netns exec cl-client ss -Htn state established dst "$CL_SERVER:$CL_PORT" |
 		awk '{ split($3, a, ":"); print a[2] }' | head -n 1
+}
+
+# cl_xfer_wait PID: wait for a transfer's process to end (at most 40 s).
+cl_xfer_wait() {
+	local pid=$1
+	for _ in $(seq 1 400); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$pid" 2>/dev/null || true
+}
+
+cl_xfer_json() { cat "$CL_TMP/$1.json" 2>/dev/null; }
+# cl_xfer_ok NAME: the transfer's JSON says it arrived whole.
+cl_xfer_ok() { [ "$(cl_xfer_json "$1" | jq -r .ok 2>/dev/null)" = true ]; }
+
+cl_sport_known() {
+	SPORT=$(cl_xfer_sport)
+	[ -n "$SPORT" ]
+}
+
+# cl_xfer_locate NAME: start a transfer at 200 kB/s, wait until the server
+# has 200 kB of it; set XPID, SPORT (its client port) and A (its NVA).
+cl_xfer_locate() {
+	cl_xfer_start "$1" 200000
+	# shellcheck disable=SC2034 # the tests wait for it
+	XPID=$CL_PID
+	SPORT=
+	topo_wait 15 cl_sport_known || die "$1: the transfer did not connect: $(cl_xfer_json "$1")"
+	topo_wait 15 cl_rxd_ge "$SPORT" 200000 || die "$1: the transfer did not start: $(cl_xfer_json "$1")"
+	A=$(cl_carrier)
+	cl_log "$1: client port $SPORT, carried by NVA $A ($(cl_rxd "$SPORT") bytes received)"
+}
+
+# cl_still_flows WHAT: after a move, the server receives 300 kB more of the
+# transfer on SPORT within 5 s (1.5 s of it): it flows through its new NVA.
+cl_still_flows() {
+	local r0
+	r0=$(cl_rxd "$SPORT")
+	if topo_wait 5 cl_rxd_ge "$SPORT" $((r0 + 300000)); then
+		ok "$1: the transfer flows on after the move ($r0 -> $(cl_rxd "$SPORT") bytes)"
+	else
+		not_ok "$1: the transfer flows on after the move ($r0 -> $(cl_rxd "$SPORT") bytes)"
+	fi
 }
 
 cl_down() {

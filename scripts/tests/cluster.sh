@@ -45,50 +45,11 @@ gwlbtun_load
 e2e_traps cl_cleanup
 
 T0=$(topo_now_ms)
-RATE=200000 # bytes/s
 
-# xfer_wait PID: wait for a transfer's process to end (at most 40 s).
-xfer_wait() {
-	local pid=$1
-	for _ in $(seq 1 400); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	wait "$pid" 2>/dev/null || true
-}
-
-xfer_json() { cat "$CL_TMP/$1.json" 2>/dev/null; }
-# xfer_ok NAME: the transfer's JSON says it arrived whole.
-xfer_ok() { [ "$(xfer_json "$1" | jq -r .ok 2>/dev/null)" = true ]; }
-
-sport_known() {
-	SPORT=$(cl_xfer_sport)
-	[ -n "$SPORT" ]
-}
-
-# start_and_locate NAME: start a transfer, wait until the server has 200 kB
-# of it, set SPORT (its client port), A (its NVA) and B (the other one).
+# start_and_locate NAME: cl_xfer_locate, and B, the NVA not carrying it.
 start_and_locate() {
-	cl_xfer_start "$1" "$RATE"
-	XPID=$CL_PID
-	SPORT=
-	topo_wait 15 sport_known || die "$1: the transfer did not connect: $(xfer_json "$1")"
-	topo_wait 15 cl_rxd_ge "$SPORT" 200000 || die "$1: the transfer did not start: $(xfer_json "$1")"
-	A=$(cl_carrier)
+	cl_xfer_locate "$1"
 	B=$((3 - A))
-	cl_log "$1: client port $SPORT, carried by NVA $A ($(cl_rxd "$SPORT") bytes received)"
-}
-
-# still_flows NAME: after a move, the server receives 300 kB more of the
-# transfer within 5 s (1.5 s of it at RATE): it flows through its new NVA.
-still_flows() {
-	local r0
-	r0=$(cl_rxd "$SPORT")
-	if topo_wait 5 cl_rxd_ge "$SPORT" $((r0 + 300000)); then
-		ok "$1: the transfer flows on after the move ($r0 -> $(cl_rxd "$SPORT") bytes)"
-	else
-		not_ok "$1: the transfer flows on after the move ($r0 -> $(cl_rxd "$SPORT") bytes)"
-	fi
 }
 
 cl_up 2
@@ -117,11 +78,11 @@ check "failover without sync: the server got (almost) nothing more in 4 s after 
 check "failover without sync: NVA $B dropped the moved packets as unknown ($u0 -> $u1)" \
 	test "$u1" -gt "$u0"
 cl_xfer_stop nosync
-xfer_wait "$XPID"
-if xfer_ok nosync; then
-	not_ok "failover without sync: the moved transfer failed (it completed: $(xfer_json nosync))"
+cl_xfer_wait "$XPID"
+if cl_xfer_ok nosync; then
+	not_ok "failover without sync: the moved transfer failed (it completed: $(cl_xfer_json nosync))"
 else
-	ok "failover without sync: the moved transfer failed ($(xfer_json nosync | jq -c '{sent, error}'))"
+	ok "failover without sync: the moved transfer failed ($(cl_xfer_json nosync | jq -c '{sent, error}'))"
 fi
 cl_buckets 1 2
 
@@ -137,13 +98,13 @@ else
 fi
 u0=$(cl_unknown "$B")
 cl_move "$A" "$B"
-still_flows "failover with sync"
+cl_still_flows "failover with sync"
 cl_xfer_stop sync
-xfer_wait "$XPID"
+cl_xfer_wait "$XPID"
 u1=$(cl_unknown "$B")
-check "failover with sync: the moved transfer completed intact ($(xfer_json sync | jq -c '{ok, sent, elapsed_s, error}'))" \
-	xfer_ok sync
-gap=$(xfer_json sync | jq -r '.server.max_gap_ms // "x"')
+check "failover with sync: the moved transfer completed intact ($(cl_xfer_json sync | jq -c '{ok, sent, elapsed_s, error}'))" \
+	cl_xfer_ok sync
+gap=$(cl_xfer_json sync | jq -r '.server.max_gap_ms // "x"')
 cl_log "failover with sync: longest stall the server saw: $gap ms (the sender writes every 10 ms)"
 check "failover with sync: the stall is bounded ($gap ms <= 3000)" test "${gap/x/99999}" -le 3000
 check "failover with sync: NVA $B dropped nothing as unknown ($u0 -> $u1)" eq "$u1" "$u0"
@@ -184,11 +145,11 @@ check "drain: 20 new connections succeeded ($(jq -c '{ok, failed}' <<<"$out"))" 
 	eq "$(jq -r .ok <<<"$out")" 20
 check "drain: all opened on NVA $O ($so0 -> $so1), none on NVA $D ($sd0 -> $sd1)" \
 	test $((so1 - so0)) -ge 20 -a "$sd1" = "$sd0"
-still_flows "drain"
+cl_still_flows "drain"
 cl_xfer_stop drain
-xfer_wait "$XPID"
-check "drain: NVA $D's established transfer completed intact ($(xfer_json drain | jq -c '{ok, elapsed_s, error}'))" \
-	xfer_ok drain
+cl_xfer_wait "$XPID"
+check "drain: NVA $D's established transfer completed intact ($(cl_xfer_json drain | jq -c '{ok, elapsed_s, error}'))" \
+	cl_xfer_ok drain
 
 # --- 5. rejoin ---------------------------------------------------------------
 start_and_locate rejoin
@@ -214,12 +175,12 @@ in_pool=$(prober)
 check "rejoin: drain off, the prober gives NVA $D buckets again ($in_pool)" test "$in_pool" = "1 2"
 u0=$(cl_unknown "$D")
 cl_move "$O" "$D"
-still_flows "rejoin"
+cl_still_flows "rejoin"
 cl_xfer_stop rejoin
-xfer_wait "$XPID"
+cl_xfer_wait "$XPID"
 u1=$(cl_unknown "$D")
-check "rejoin: all buckets to NVA $D mid-transfer: completed intact ($(xfer_json rejoin | jq -c '{ok, elapsed_s, error}'))" \
-	xfer_ok rejoin
+check "rejoin: all buckets to NVA $D mid-transfer: completed intact ($(cl_xfer_json rejoin | jq -c '{ok, elapsed_s, error}'))" \
+	cl_xfer_ok rejoin
 check "rejoin: NVA $D dropped nothing as unknown ($u0 -> $u1)" eq "$u1" "$u0"
 cl_buckets 1 2
 sd0=$(cl_syn "$D")
