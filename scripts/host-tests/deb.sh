@@ -72,7 +72,9 @@ for f in /usr/sbin/gwlbctl /usr/sbin/gwlbtun-probe; do
 done
 for f in /lib/systemd/system/gwlbtun@.service /lib/systemd/system/gwlbtun-probe.service \
 	/usr/share/man/man8/gwlbctl.8.gz /usr/share/man/man8/gwlbtun-probe.8.gz \
-	/etc/default/gwlbtun-probe /usr/share/doc/gwlbtun/examples/gwlb0.conf; do
+	/etc/default/gwlbtun-probe /usr/share/doc/gwlbtun/examples/gwlb0.conf \
+	/usr/share/doc/gwlbtun/examples/cluster/conntrackd.conf \
+	/usr/share/doc/gwlbtun/examples/cluster/ruleset.nft; do
 	check "$f is installed" test -f "$f"
 done
 check "/etc/gwlbtun exists" test -d /etc/gwlbtun

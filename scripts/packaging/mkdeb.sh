@@ -32,7 +32,8 @@ files=(Kbuild Makefile dkms.conf README.md include/uapi/linux/gwlbtun.h
 	scripts/gwlbctl/Makefile scripts/gwlbctl/gwlbctl.8
 	scripts/probe/gwlbtun-probe scripts/probe/gwlbtun-probe.8
 	scripts/packaging/gwlbtun@.service scripts/packaging/gwlbtun-probe.service
-	scripts/packaging/gwlbtun-probe.default scripts/packaging/gwlbtun.conf.example)
+	scripts/packaging/gwlbtun-probe.default scripts/packaging/gwlbtun.conf.example
+	scripts/cluster/conntrackd.conf scripts/cluster/ruleset.nft)
 files+=(module/*.c module/*.h scripts/gwlbctl/*.c scripts/gwlbctl/*.h)
 for f in "${files[@]}"; do
 	install -D -m "$(if [ -x "$f" ]; then echo 0755; else echo 0644; fi)" "$f" "$src/$f"
