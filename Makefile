@@ -10,6 +10,8 @@
 #   make kunit | vmtest | style | sparse | bench
 #   make debug-kernel  the KASAN/KMEMLEAK/lockdep kernel the VM tests also run on (cached)
 #   make vm-selftest   the VM runner shown failing on each kind of kernel splat (debug kernel)
+#   make plant-check   bugs planted in the module, each caught by a debug-kernel VM run (slow,
+#                      not part of check)
 #   make install       module into /lib/modules/$(KVER)/extra, gwlbctl and its man page
 #   make dkms-install  register, build and install the module with DKMS
 #   make deb           Debian packages gwlbtun-dkms and gwlbtun (into DEB_OUTDIR, default ..)
@@ -55,6 +57,9 @@ debug-kernel:
 vm-selftest:
 	scripts/vm/selftest.sh
 
+plant-check:
+	scripts/vm/plant-check.sh
+
 demo: deps
 	@$(MAKE) -s all
 	scripts/vm/run --ko $(CURDIR)/gwlbtun.ko --load --timeout 300 -- scripts/demo.sh
@@ -94,5 +99,5 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C scripts/gwlbctl clean
 
-.PHONY: all module gwlbctl deps check kunit vmtest debug-kernel vm-selftest demo bench style sparse \
+.PHONY: all module gwlbctl deps check kunit vmtest debug-kernel vm-selftest plant-check demo bench style sparse \
 	install dkms-install dkms-uninstall deb clean
