@@ -51,6 +51,18 @@ GWLBCTL=${GWLBCTL:-$REPO/scripts/gwlbctl/gwlbctl}
 
 cl_log() { printf '# %s\n' "$*"; }
 
+# cl_test_init: what a cluster test needs in the VM (after e2e_test_init and
+# sourcing topology.sh and this file): tools, modules, gwlbtun loaded, the
+# EXIT trap that tears the topology down.
+cl_test_init() {
+	need_cmds nft conntrack conntrackd jq ss python3 curl
+	need_modules veth vxlan bridge nf_conntrack nf_conntrack_netlink nf_tables \
+		nft_fwd_netdev nft_hash
+	# shellcheck disable=SC2119 # no module parameters
+	gwlbtun_load
+	e2e_traps cl_cleanup
+}
+
 cl_ns() {
 	ip netns add "$1"
 	CL_NS+=("$1")

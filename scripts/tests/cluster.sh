@@ -35,16 +35,11 @@ set -euo pipefail
 # shellcheck source=scripts/e2e/checks.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../e2e/checks.sh"
 e2e_test_init
-need_cmds nft conntrack conntrackd jq ss python3 curl
-need_modules veth vxlan bridge nf_conntrack nf_conntrack_netlink nf_tables nft_fwd_netdev nft_hash
-# shellcheck disable=SC2119 # no module parameters
-gwlbtun_load
-
 # shellcheck source=scripts/e2e/topology.sh
 . "$REPO/scripts/e2e/topology.sh"
 # shellcheck source=scripts/e2e/cluster.sh
 . "$REPO/scripts/e2e/cluster.sh"
-e2e_traps cl_cleanup
+cl_test_init
 
 T0=$(topo_now_ms)
 

@@ -81,25 +81,6 @@ for p in "${plants[@]}"; do
 	[[ " ${tests[*]} " == *" $t "* ]] || tests+=("$t")
 done
 
-# options for scripts/vm/run from a test's "# vmtest:" header (as scripts/vmtest
-# reads them); the debug timeout is ours
-header_args() {
-	local t=$1 kv k v d
-	for kv in $(head -n 30 "$t" | sed -n 's/^#[[:space:]]*vmtest:[[:space:]]*//p'); do
-		k=${kv%%=*}
-		v=${kv#*=}
-		case $k=$v in
-		timeout=* | mem=* | smp=*) echo "--$k"; echo "$v" ;;
-		debug_timeout=* | debug=* | load=no | rmmod=yes | autoload=yes) ;;
-		load=yes) echo --load ;;
-		rmmod=no) echo --no-rmmod ;;
-		autoload=no) echo --no-autoload ;;
-		overlay=*) for d in ${v//,/ }; do echo --overlay; echo "$d"; done ;;
-		*) echo "plant-check: $t: unknown header setting '$kv'" >&2; return 1 ;;
-		esac
-	done
-}
-
 tmp=$(mktemp -d /tmp/gwlbtun-plant-check.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -121,13 +102,20 @@ build() {
 	tail -n 1 <<<"$out"
 }
 
+# built NAME [PATCH]: build, setting ko; on failure print the build log
+built() {
+	ko=$(build "$@") && return 0
+	sed 's/^/  | /' "$tmp/$1/build.log"
+	return 1
+}
+
 # boot NAME TEST KO: one run of scripts/tests/TEST.sh with KO on the debug
 # kernel; its output in $tmp/NAME/run.out, logs in $tmp/NAME/logs; returns
 # the runner's exit status
 boot() {
 	local name=$1 t=$top/scripts/tests/$2.sh ko=$3 hdr rc=0
 	local -a args=()
-	hdr=$(header_args "$t") || return 2
+	hdr=$("$top/scripts/vmtest" --header-args "$t") || return 2
 	[ -z "$hdr" ] || mapfile -t args <<<"$hdr"
 	(cd "$top" && "$run" --kernel debug --name "plant-check-$name" --logdir "$tmp/$name/logs" \
 		--keep-logs --ko "$ko" "${args[@]}" --debug-timeout "$timeout" \
@@ -170,8 +158,7 @@ if [ "$control" = 1 ]; then
 		mkdir -p "$tmp/$name"
 		echo "=== $name (unpatched sources, scripts/tests/$t.sh)"
 		start=$SECONDS rc=0
-		if ! ko=$(build "$name"); then
-			sed 's/^/  | /' "$tmp/$name/build.log"
+		if ! built "$name"; then
 			echo "FAIL $name: the unpatched module does not build [$((SECONDS - start))s]"
 			failed=$((failed + 1))
 			continue
@@ -199,8 +186,7 @@ for p in "${plants[@]}"; do
 	mkdir -p "$tmp/$name"
 	echo "=== $name (scripts/tests/$t.sh)"
 	start=$SECONDS rc=0
-	if ! ko=$(build "$name" "$f"); then
-		sed 's/^/  | /' "$tmp/$name/build.log"
+	if ! built "$name" "$f"; then
 		echo "FAIL $name: not caught (the planted module does not build) [$((SECONDS - start))s]"
 		failed=$((failed + 1))
 		continue
