@@ -242,7 +242,7 @@ cl_syn() {
 
 # cl_unknown K: packets the strict ruleset of NVA K dropped as unknown.
 cl_unknown() {
-	nva "$1" nft -j list counter inet filter unknown | jq -r '.nftables[] | select(.counter) | .counter.packets'
+	nva "$1" nft -j list counter inet gwlbtun_cluster unknown | jq -r '.nftables[] | select(.counter) | .counter.packets'
 }
 
 # cl_carrier: the NVA whose tunnels carry traffic now (the one whose
