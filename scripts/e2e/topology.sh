@@ -211,6 +211,17 @@ topo_neigh_mac() {
 	fi
 }
 
+# topo_pin_neighbours: the client's and the server's entries for each other
+# made permanent, with the MACs they really have: no ARP probe crosses the
+# NVA from then on (a stale entry in use is probed 5 s later, and that pair
+# would land in the middle of an exact count).
+topo_pin_neighbours() {
+	ip -n "$NS_CLIENT" neigh replace "$SERVER_IP" lladdr "$(topo_mac "$NS_SERVER" s0)" \
+		dev c0 nud permanent
+	ip -n "$NS_SERVER" neigh replace "$CLIENT_IP" lladdr "$(topo_mac "$NS_CLIENT" c0)" \
+		dev s0 nud permanent
+}
+
 # topo_link_stats NS DEV...: "RX TX" packet counters of each DEV, all on one
 # line, from a single ip call (forks are slow under TCG).
 topo_link_stats() {

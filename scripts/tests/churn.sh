@@ -40,9 +40,9 @@
 # UDP or TCP checksum error (outer UDP at the GWLB and the NVA, inner TCP at
 # client and server), whatever the udpcsum setting.
 #
-# Settings (environment): OUTER=4|6 (default 4), CHURN_N (default 1000),
-# IPERF_SECS (length of one iperf3 run, default 40), PHASE2_CYCLES (default
-# 20), CHURN_UL_GSO=both|on|off (default both). In the VM: scripts/vmtest churn, or scripts/vm/run
+# Settings (environment): OUTER=4|6 (default 4), CHURN_N (default 1000;
+# 250 on the debug kernel), IPERF_SECS (length of one iperf3 run, default
+# 20; 15), PHASE2_CYCLES (default 20; 10), CHURN_UL_GSO=both|on|off (default both). In the VM: scripts/vmtest churn, or scripts/vm/run
 # --ko gwlbtun.ko --timeout 600 --smp 2 [--env NAME=VALUE] -- bash
 # scripts/tests/churn.sh
 
@@ -58,9 +58,9 @@ gwlbtun_load
 
 NVA=gwlbtun
 : "${OUTER:=4}"
-: "${CHURN_N:=1000}"
-: "${IPERF_SECS:=40}"
-: "${PHASE2_CYCLES:=20}"
+: "${CHURN_N:=$(vm_amount 1000 250)}"
+: "${IPERF_SECS:=$(vm_amount 20 15)}"
+: "${PHASE2_CYCLES:=$(vm_amount 20 10)}"
 : "${CHURN_UL_GSO:=both}"
 CALIBRATE_N=50
 IPERF_PORT=5201
@@ -382,11 +382,8 @@ if [ "$CHURN_UL_GSO" = off ]; then
 fi
 GW=$(topo_gw_ul)
 OTHERS=10.99.0.77,fd99::77
-C_MAC=$(topo_mac "$NS_CLIENT" c0)
-S_MAC=$(topo_mac "$NS_SERVER" s0)
 # No ARP through the NVA: phase 2 blocks the path for a while.
-ip -n "$NS_CLIENT" neigh replace "$SERVER_IP" lladdr "$S_MAC" dev c0 nud permanent
-ip -n "$NS_SERVER" neigh replace "$CLIENT_IP" lladdr "$C_MAC" dev s0 nud permanent
+topo_pin_neighbours
 nft_setup
 
 topo_spawn "$NS_SERVER" "$TOPO_TMP/iperf-server.log" iperf3 -s -p "$IPERF_PORT"
@@ -415,7 +412,8 @@ BEFORE=$(snapshot)
 iperf_loop &
 IPERF_LOOP_PID=$!
 TOPO_PIDS+=("$IPERF_LOOP_PID")
-topo_wait 30 rx_grown "$(get "$BEFORE" er)" || topo_die "no iperf3 traffic through the NVA"
+topo_wait $(($(vm_ms 30000) / 1000)) rx_grown "$(get "$BEFORE" er)" ||
+	topo_die "no iperf3 traffic through the NVA ($(cat "$TOPO_TMP/iperf-0.err" 2>/dev/null))"
 
 # churn FIRST N: apply changes FIRST.. in the NVA namespace; adds to CHURN_OK
 # and CHURN_MS.

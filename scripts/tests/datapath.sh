@@ -84,6 +84,9 @@ ping_ok() { # NS ARGS...: the number of replies
 }
 # cfg SETTING...: gwlbctl set on gwlb0; a refusal is a failed check, not the end
 cfg() { topo_gwlbctl set "$GWLB_DEV" "$@" || not_ok "gwlbctl set $GWLB_DEV $*"; }
+START_MS=$(topo_now_ms)
+# section NAME: where the time goes (the debug kernel makes it matter)
+section() { echo "# -- $1 (at $(($(topo_now_ms) - START_MS)) ms)"; }
 expect_eq() { # WHAT GOT WANT
 	if [ "$2" = "$3" ]; then ok "$1 ($2)"; else not_ok "$1: got $2, want $3"; fi
 }
@@ -98,8 +101,11 @@ e2e_traps
 OUTER=4 topo_up --with-server
 topo_server_start
 expect_eq "ping through gwlbtun, the baseline" "$(ping_ok "$NS_CLIENT" -c 3 -i 0.2 -W 2 "$SERVER_IP")" 3
+# ARP crossed once; no probe may cross during the exact counts below
+topo_pin_neighbours
 
 # ---- nfq-gso -------------------------------------------------------------
+section nfq-gso
 nfq_pid=
 nfq_stop() {
 	if [ -n "$nfq_pid" ]; then
@@ -128,18 +134,19 @@ table inet nfq {
 EOF
 ip netns exec "$NS_SERVER" iperf3 -s -D -1 -p 5201 >/dev/null
 declare -A rate
+NFQ_BYTES=$(vm_amount 8M 2M)
 for mode in -G gso; do
 	if [ "$mode" = -G ]; then nfq_start -G; else nfq_start; fi
 	m0=$(ctr drop_malformed)
 	s0=$(ctr drop_stale)
 	ip netns exec "$NS_SERVER" iperf3 -s -D -1 -p 5202 >/dev/null
 	sleep 0.5
-	if out=$(timeout 120 ip netns exec "$NS_CLIENT" iperf3 -c "$SERVER_IP" -p 5202 -n 8M -J 2>&1); then
+	if out=$(timeout 120 ip netns exec "$NS_CLIENT" iperf3 -c "$SERVER_IP" -p 5202 -n "$NFQ_BYTES" -J 2>&1); then
 		rate[$mode]=$(jq -r '.end.sum_received.bits_per_second / 1e3 | floor' <<<"$out" 2>/dev/null || echo 0)
-		ok "nfq $mode: 8 MB of TCP through NFQUEUE (${rate[$mode]} kbit/s)"
+		ok "nfq $mode: $NFQ_BYTES of TCP through NFQUEUE (${rate[$mode]} kbit/s)"
 	else
 		rate[$mode]=0
-		not_ok "nfq $mode: 8 MB of TCP through NFQUEUE did not complete in 120 s"
+		not_ok "nfq $mode: $NFQ_BYTES of TCP through NFQUEUE did not complete in 120 s"
 	fi
 	expect_eq "nfq $mode: no packet malformed after the queue" "$(delta drop_malformed "$m0")" 0
 	expect_eq "nfq $mode: no packet lost its reply context" "$(delta drop_stale "$s0")" 0
@@ -159,10 +166,10 @@ fi
 nfq_start -G
 kill -STOP "$nfq_pid"
 s0=$(ctr drop_stale)
-t0=$(tx_total)
 ip netns exec "$NS_CLIENT" ping -c 1 -W 1 "$SERVER_IP" >/dev/null 2>&1 || true
 if topo_wait 5 some_queued; then ok "a ping is held in the stopped consumer's queue"; else not_ok "nothing queued ($(queued))"; fi
 cfg peers none
+t0=$(tx_total)
 kill -CONT "$nfq_pid"
 sleep 1
 expect_eq "the held packet is dropped as stale, not sent to the removed GWLB" "$(delta drop_stale "$s0")" 1
@@ -172,6 +179,7 @@ cfg peers "$GW_UL4"
 nva nft delete table inet nfq
 
 # ---- frag ----------------------------------------------------------------
+section frag
 nva nft -f - <<'EOF'
 table inet ctfilter {
 	chain filter_fwd {
@@ -203,6 +211,7 @@ ip netns exec "$NS_CLIENT" sysctl -qw net.ipv6.conf.c0.disable_ipv6=1
 ip netns exec "$NS_SERVER" sysctl -qw net.ipv6.conf.s0.disable_ipv6=1
 
 # ---- fq --------------------------------------------------------------------
+section fq
 # A socket asking for receive timestamps switches them on for every packet.
 ip netns exec "$NS_NVA" /usr/bin/python3 -c 'import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -222,6 +231,7 @@ kill "$ts_pid" 2>/dev/null || true
 wait "$ts_pid" 2>/dev/null || true
 
 # ---- ecn ------------------------------------------------------------------
+section ecn
 gw nft -f - <<EOF
 table ip ecnmark {
 	chain post {
@@ -247,6 +257,7 @@ expect_eq "ecn: ... and counted" "$(delta drop_ecn "$e0")" 3
 gw nft delete table ip ecnmark
 
 # ---- mark -----------------------------------------------------------------
+section mark
 cfg mark-mask 0x3 mark-external 0x1 mark-internal 0x2
 nva ip rule add fwmark 0x2/0x3 table 200
 nva ip route add unreachable "$GW_UL4" table 200
@@ -261,6 +272,7 @@ expect_eq "mark: without the rule both ways work" "$(ping_ok "$NS_CLIENT" -c 3 -
 cfg mark-mask 0 mark-external 0 mark-internal 0
 
 # ---- zero-csum -------------------------------------------------------------
+section zero-csum
 # From here on the exact counts are of vxsend.py's frames only (vx_back).
 gw nft -f - <<EOF
 table inet vxback {
@@ -287,6 +299,7 @@ expect_eq "zero-csum: reflected with udp6-zero-csum-rx on" "$(vx_since "$t0")" 2
 cfg udp6-zero-csum-rx off
 
 # ---- unicast ---------------------------------------------------------------
+section unicast
 u0=$(ctr drop_not_unicast)
 t0=$(vx_back)
 gw "${VXSEND[@]}" --dst ff02::1 --src "$GW_UL6" --ifname ul-gw
@@ -296,6 +309,7 @@ expect_eq "unicast: multicast and broadcast outer packets dropped" "$(delta drop
 expect_eq "unicast: ... and not reflected" "$(vx_since "$t0")" 0
 
 # ---- non-ip ----------------------------------------------------------------
+section non-ip
 u0=$(ctr drop_unfiltered)
 t0=$(vx_back)
 for kind in vlan-icmp4 qinq-icmp4 nonip; do
@@ -321,6 +335,7 @@ expect_eq "hooks off: tagged frames are reflected as they are" "$(vx_since "$t0"
 cfg hooks on
 
 # ---- loop -----------------------------------------------------------------
+section loop
 LOOP_NS=${TOPO_PREFIX}loop
 ip netns add "$LOOP_NS"
 ip -n "$LOOP_NS" link set lo up
@@ -350,6 +365,7 @@ ip -n "$NS_NVA" link del ul-loop 2>/dev/null || true
 cfg peers "$GW_UL4"
 
 # ---- too-big ---------------------------------------------------------------
+section too-big
 # A route MTU below what the reply needs (the NIC's stays: the stand-in's
 # packets must still arrive).
 nva ip route add "$GW_UL4/32" dev ul-nva mtu 1400

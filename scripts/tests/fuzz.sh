@@ -61,7 +61,8 @@ export NVA=gwlbtun OUTER=4
 . "$REPO/scripts/e2e/topology.sh"
 
 FUZZ=(/usr/bin/python3 "$REPO/scripts/tests/lib/vxfuzz.py")
-: "${FUZZ_N1:=2000}" "${FUZZ_NR:=600}" "${FUZZ_N2:=700}" "${FUZZ_N3:=1500}"
+: "${FUZZ_N1:=$(vm_amount 2000 600)}" "${FUZZ_NR:=$(vm_amount 600 200)}"
+: "${FUZZ_N2:=$(vm_amount 700 300)}" "${FUZZ_N3:=$(vm_amount 1500 500)}"
 
 nva() { ip netns exec "$NS_NVA" "$@"; }
 

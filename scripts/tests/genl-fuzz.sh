@@ -39,7 +39,8 @@ export NVA=gwlbtun OUTER=4
 . "$REPO/scripts/e2e/topology.sh"
 
 GENLFUZZ=(/usr/bin/python3 "$REPO/scripts/tests/lib/genlfuzz.py")
-: "${GENL_N1:=6000}" "${GENL_N2:=1500}" "${GENL_N3:=800}"
+: "${GENL_N1:=$(vm_amount 6000 3000)}" "${GENL_N2:=$(vm_amount 1500 800)}"
+: "${GENL_N3:=$(vm_amount 800 400)}"
 
 e2e_traps
 START_MS=$(topo_now_ms)
@@ -48,8 +49,6 @@ ip -n "$NS_NVA" link add gwlb1 type gwlbtun
 check_ping "baseline: ping client -> server through gwlb0" 3
 SHOW0=$(topo_gwlbctl -j show gwlb0)
 SHOW1=$(topo_gwlbctl -j show gwlb1)
-C_MAC=$(topo_mac "$NS_CLIENT" c0)
-S_MAC=$(topo_mac "$NS_SERVER" s0)
 
 # valid_config: every gwlbtun device in the NVA's netns has a configuration
 # gwlbctl parses and the API allows.
@@ -103,8 +102,7 @@ topo_gwlbctl set gwlb0 external "$EXT_VNI:$EXT_PORT" internal "$INT_VNI:$INT_POR
 	mark-internal 0 non-ip drop udp6-zero-csum-rx off
 topo_gwlbctl set gwlb1 peers none
 check "root: gwlb0's configuration restored as before" [ "$(topo_gwlbctl -j show gwlb0)" = "$SHOW0" ]
-ip -n "$NS_CLIENT" neigh replace "$SERVER_IP" lladdr "$S_MAC" dev c0 nud permanent
-ip -n "$NS_SERVER" neigh replace "$CLIENT_IP" lladdr "$C_MAC" dev s0 nud permanent
+topo_pin_neighbours
 check_ping "after the fuzz: gwlb0 still reflects (ping client -> server)" 3
 SHOW0=$(topo_gwlbctl -j show gwlb0)
 SHOW1=$(topo_gwlbctl -j show gwlb1)

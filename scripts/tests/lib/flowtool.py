@@ -26,7 +26,8 @@
       seconds fails the transfer. FILE gets the count of bytes handed to TCP
       after every tick. Prints JSON {"ok", "sent", "server", "match",
       "elapsed_s", "error"}: ok means the server got every byte and its
-      SHA-256 is the one sent; exit 0 if ok, 1 if not.
+      SHA-256 is the one sent; exit 0 if ok, 1 if not. A failed transfer
+      aborts its connection (RST): no orphan socket retransmits afterwards.
 """
 
 import argparse
@@ -35,6 +36,7 @@ import json
 import os
 import random
 import socket
+import struct
 import sys
 import threading
 import time
@@ -120,6 +122,7 @@ def xfer(args):
     res = {"ok": False, "sent": 0, "server": None, "match": False,
            "elapsed_s": 0.0, "error": None}
     t0 = time.monotonic()
+    c = None
     try:
         c = socket.create_connection((args.host, args.port),
                                      timeout=args.timeout)
@@ -151,6 +154,12 @@ def xfer(args):
         res["ok"] = res["match"] and srv.get("bytes") == res["sent"]
     except (OSError, ValueError) as e:
         res["error"] = "%s: %s" % (type(e).__name__, e)
+        if c is not None:
+            # Abort (RST) rather than leave an orphan that retransmits its
+            # unacknowledged data for minutes, into the next test step.
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                         struct.pack("ii", 1, 0))
+            c.close()
     res["elapsed_s"] = round(time.monotonic() - t0, 3)
     print(json.dumps(res), flush=True)
     return 0 if res["ok"] else 1
