@@ -41,8 +41,8 @@
 # client and server), whatever the udpcsum setting.
 #
 # Settings (environment): OUTER=4|6 (default 4), CHURN_N (default 1000;
-# 250 on the debug kernel), IPERF_SECS (length of one iperf3 run, default
-# 20; 15), PHASE2_CYCLES (default 20; 10), CHURN_UL_GSO=both|on|off (default both). In the VM: scripts/vmtest churn, or scripts/vm/run
+# 100 on the debug kernel), IPERF_SECS (length of one iperf3 run, default
+# 20; 10), PHASE2_CYCLES (default 20; 10), CHURN_UL_GSO=both|on|off (default both). In the VM: scripts/vmtest churn, or scripts/vm/run
 # --ko gwlbtun.ko --timeout 600 --smp 2 [--env NAME=VALUE] -- bash
 # scripts/tests/churn.sh
 
@@ -58,8 +58,8 @@ gwlbtun_load
 
 NVA=gwlbtun
 : "${OUTER:=4}"
-: "${CHURN_N:=$(vm_amount 1000 250)}"
-: "${IPERF_SECS:=$(vm_amount 20 15)}"
+: "${CHURN_N:=$(vm_amount 1000 100)}"
+: "${IPERF_SECS:=$(vm_amount 20 10)}"
 : "${PHASE2_CYCLES:=$(vm_amount 20 10)}"
 : "${CHURN_UL_GSO:=both}"
 CALIBRATE_N=50

@@ -132,12 +132,20 @@ EOF
 ip -n "$NS_GWLB" link set gw-c down
 ip -n "$NS_GWLB" link set gw-s down
 
-# snapshot: "key=value ..." of every counter the checks use.
+# snapshot: "key=value ..." of every counter the checks use. Two namespace
+# entries and one jq: settle takes several of these per step, and on the
+# debug kernel every process costs about a second.
 snapshot() {
-	local g u4 u6 n1 n2 bk
-	g=$(topo_gwlbctl -j stats -a | jq -r --arg dev "$GWLB_DEV" '
-		(.[] | select(.ifname == $dev)) as $d
-		| ([.[] | select(.netns_unmatched) | .netns_unmatched.drops[] | numbers] | add // 0) as $u
+	local nv gw
+	# gwlbctl's stats, the netdev counters, Udp InErrors, Udp6InErrors
+	nv=$(nva sh -c '"$1" -j stats -a && nft -j list table netdev fuzzul &&
+		awk '\''$1 == "Udp:" && $4 ~ /^[0-9]+$/ {print $4}'\'' /proc/net/snmp &&
+		awk '\''$1 == "Udp6InErrors" {print $2}'\'' /proc/net/snmp6' sh "$GWLBCTL") || nv=
+	gw=$(ip netns exec "$NS_GWLB" nft -j list counter netdev back reflected) || gw=
+	printf '%s\n%s\n' "$nv" "$gw" | jq -rs --arg dev "$GWLB_DEV" '
+		def ctr($o; $n): [$o.nftables[] | .counter? | select(. != null and .name == $n) | .packets][0];
+		(.[0][] | select(.ifname == $dev)) as $d
+		| ([.[0][] | select(.netns_unmatched) | .netns_unmatched.drops[] | numbers] | add // 0) as $u
 		| ($d.drops | to_entries | map(select(.key != "peer_not_allowed" and .key != "device_down")
 			| .value) | add) as $after
 		| {er: $d.external.rx_packets, et: $d.external.tx_packets,
@@ -145,13 +153,9 @@ snapshot() {
 		   pna: $d.drops.peer_not_allowed, down: $d.drops.device_down,
 		   after: $after, unmatched: $u}
 		+ ($d.drops | with_entries(.key |= "d_" + .))
-		| to_entries | map("\(.key)=\(.value // "x")") | join(" ")') || g=
-	u4=$(nva awk '$1 == "Udp:" && $4 ~ /^[0-9]+$/ {print $4}' /proc/net/snmp)
-	u6=$(nva awk '$1 == "Udp6InErrors" {print $2}' /proc/net/snmp6)
-	n1=$(nva nft -j list counter netdev fuzzul from_gwlb | jq '.nftables[1].counter.packets')
-	n2=$(nva nft -j list counter netdev fuzzul from_rogue | jq '.nftables[1].counter.packets')
-	bk=$(ip netns exec "$NS_GWLB" nft -j list counter netdev back reflected | jq '.nftables[1].counter.packets')
-	echo "$g udperr=$((u4 + u6)) ul_gwlb=$n1 ul_rogue=$n2 back=$bk"
+		+ {udperr: (.[2] + .[3]), ul_gwlb: ctr(.[1]; "from_gwlb"),
+		   ul_rogue: ctr(.[1]; "from_rogue"), back: ctr(.[4]; "reflected")}
+		| to_entries | map("\(.key)=\(.value // "x")") | join(" ")' 2>/dev/null || echo "snapshot=x"
 }
 
 get() {
