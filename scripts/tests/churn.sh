@@ -42,8 +42,9 @@
 #
 # Settings (environment): OUTER=4|6 (default 4), CHURN_N (default 1000;
 # 100 on the debug kernel), IPERF_SECS (length of one iperf3 run, default
-# 20; 10), PHASE2_CYCLES (default 20; 10), CHURN_UL_GSO=both|on|off (default both). In the VM: scripts/vmtest churn, or scripts/vm/run
-# --ko gwlbtun.ko --timeout 600 --smp 2 [--env NAME=VALUE] -- bash
+# 20; 10), PHASE2_CYCLES (default 20; 10), CHURN_UL_GSO=both|on|off
+# (default both). In the VM: scripts/vmtest churn, or scripts/vm/run --ko
+# gwlbtun.ko --timeout 600 --smp 2 [--env NAME=VALUE] -- bash
 # scripts/tests/churn.sh
 
 set -euo pipefail

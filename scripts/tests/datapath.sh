@@ -56,12 +56,15 @@ nva() { ip netns exec "$NS_NVA" "$@"; }
 gw() { ip netns exec "$NS_GWLB" "$@"; }
 # ctr NAME: one of gwlb0's ethtool -S counters (drop_stale, int_tx_packets...)
 ctr() { nva ethtool -S "$GWLB_DEV" | awk -v k="$1:" '$1 == k {print $2; f=1} END {if (!f) print "missing"}'; }
-# delta NAME BEFORE: how much NAME grew since BEFORE
-delta() {
-	local now
-	now=$(ctr "$1")
-	if is_uint "$now" && is_uint "$2"; then echo $((now - $2)); else echo "missing"; fi
+# grown BEFORE CMD...: how much the number CMD prints grew since BEFORE
+grown() {
+	local before=$1 now
+	shift
+	now=$("$@")
+	if is_uint "$now" && is_uint "$before"; then echo $((now - before)); else echo "missing"; fi
 }
+# delta NAME BEFORE: how much counter NAME grew since BEFORE
+delta() { grown "$2" ctr "$1"; }
 tx_total() { echo $(($(ctr ext_tx_packets) + $(ctr int_tx_packets))); }
 # vx_back: how many of vxsend.py's frames (inner source MAC 02:..:99) came
 # back to the stand-in from the NVA, over either tunnel. Exact, where tx_total is
@@ -72,11 +75,7 @@ vx_back() {
 		jq -r '[.nftables[] | .counter? | select(.) | .packets] | first // "missing"'
 }
 # vx_since BEFORE: how many came back since BEFORE
-vx_since() {
-	local now
-	now=$(vx_back)
-	if is_uint "$now" && is_uint "$1"; then echo $((now - $1)); else echo "missing"; fi
-}
+vx_since() { grown "$1" vx_back; }
 ping_ok() { # NS ARGS...: the number of replies
 	local ns=$1
 	shift
