@@ -64,6 +64,7 @@ recipe() { # build dir
 	make -s -C "$src" O="$b" ARCH=x86_64 INSTALL_MOD_PATH="$dir/modules.tmp" modules_install
 }
 # --- recipe end
+[ -f "$fragment" ] || die "no config fragment $fragment"
 key=$({
 	echo "$pkgver"
 	cat "$fragment"
@@ -122,9 +123,15 @@ if [ "$(cat "$dir/.done" 2>/dev/null)" != "$key" ]; then
 	rm -rf "$dir/modules.tmp"
 	mkdir -p "$dir"
 	t0=$SECONDS
-	if ! recipe "$dir/build" >"$dir/build.log" 2>&1; then
+	# not in an if or ||: bash ignores set -e in a function called from a
+	# condition, and a failed merge or olddefconfig would then go unnoticed
+	set +e
+	(set -e; recipe "$dir/build") >"$dir/build.log" 2>&1
+	rc=$?
+	set -e
+	if [ "$rc" != 0 ]; then
 		tail -n 40 "$dir/build.log" >&2
-		die "build failed; log: $dir/build.log"
+		die "build failed (status $rc); log: $dir/build.log"
 	fi
 	secs=$((SECONDS - t0))
 	kver=$(cat "$dir/build/include/config/kernel.release")
