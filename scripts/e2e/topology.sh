@@ -125,6 +125,7 @@ TOPO_SERVER_PID=
 TOPO_PID=
 TOPO_TMP_MADE=
 TOPO_NVA_RUNNING=
+declare -gA TOPO_PROCNET=()
 
 topo_die() {
 	printf 'topology: %s\n' "$*" >&2
@@ -176,16 +177,28 @@ topo_check_config() {
 	done
 }
 
-# topo_ns_add NS: a fresh namespace with lo up and IPv6 off for new devices.
+# topo_ip NS: the ip commands on stdin (one per line, without "ip") run in NS
+# by one ip process, which stops at the first that fails. Each process a
+# test starts costs about a second on the debug kernel under TCG, and a
+# topology is dozens of commands.
+topo_ip() {
+	ip -n "$1" -batch - || topo_die "ip -n $1 -batch: a command failed (see above)"
+}
+
+# topo_ns_add NS...: fresh namespaces with IPv6 off for new devices; the
+# caller brings lo up in its first topo_ip batch there.
 topo_ns_add() {
-	local ns=$1
-	if [ -e "/run/netns/$ns" ]; then
-		topo_die "namespace $ns already exists (left over from an earlier run? remove it with: $TOPO_DIR/topology.sh down)"
-	fi
-	ip netns add "$ns"
-	TOPO_NS_MADE+=("$ns")
-	ip -n "$ns" link set lo up
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	local ns
+	for ns in "$@"; do
+		if [ -e "/run/netns/$ns" ]; then
+			topo_die "namespace $ns already exists (left over from an earlier run? remove it with: $TOPO_DIR/topology.sh down)"
+		fi
+	done
+	TOPO_NS_MADE+=("$@")
+	printf 'netns add %s\n' "$@" | ip -batch - || topo_die "cannot add namespaces $*"
+	for ns in "$@"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	done
 }
 
 # topo_ipv6_on NS DEV: re-enable IPv6 on an underlay device.
@@ -238,40 +251,49 @@ topo_link_stat() {
 	ip -n "$1" -s -j link show dev "$2" | jq -r ".[0].stats64.$3.${4:-packets}"
 }
 
-# topo_vxlan NS NAME VNI PORT REMOTE [LOCAL]: a kernel vxlan device the way
-# the seed makes them (no learning, fixed remote, hashed source port, UDP
-# checksums), MTU 1500.
-topo_vxlan() {
-	local ns=$1 name=$2 vni=$3 port=$4 remote=$5 local_addr=${6:-}
-	local args=(id "$vni" remote "$remote")
-	if [ -n "$local_addr" ]; then
-		args+=(local "$local_addr")
-	fi
-	args+=(srcport 0 0 dstport "$port" nolearning udpcsum)
-	ip -n "$ns" link add "$name" mtu 1500 type vxlan "${args[@]}"
+# topo_vxlan_cmd NAME VNI PORT REMOTE [LOCAL]: the ip command (for
+# topo_ip) that makes a kernel vxlan device the way the seed makes them (no
+# learning, fixed remote, hashed source port, UDP checksums), MTU 1500.
+topo_vxlan_cmd() {
+	echo "link add $1 mtu 1500 type vxlan id $2 remote $4${5:+ local $5}" \
+		"srcport 0 0 dstport $3 nolearning udpcsum"
 }
 
-# topo_oper_up NS DEV: the device's operational state is UP.
-topo_oper_up() {
-	local state
-	read -r _ state _ <<<"$(ip -n "$1" -br link show dev "$2")"
-	[ "$state" = UP ]
+# topo_vxlan NS NAME VNI PORT REMOTE [LOCAL]: that device in NS.
+topo_vxlan() {
+	local ns=$1
+	shift
+	topo_vxlan_cmd "$@" | topo_ip "$ns"
+}
+
+# topo_links_up NS DEV...: each DEV is operationally up (one ip call).
+topo_links_up() {
+	local ns=$1 dev state
+	shift
+	local -A up=()
+	while read -r dev state _; do
+		up[${dev%%@*}]=$state
+	done <<<"$(ip -n "$ns" -br link show)"
+	for dev in "$@"; do
+		[ "${up[$dev]:-}" = UP ] || return 1
+	done
 }
 
 # topo_wait_links NS DEV...: wait until each device is operationally up.
 # Until the kernel's linkwatch has processed a new carrier (up to about a
 # second) a veth still drops what it is given, which would lose the first ARP.
 topo_wait_links() {
-	local ns=$1 dev
-	shift
-	for dev in "$@"; do
-		topo_wait 5 topo_oper_up "$ns" "$dev" ||
-			topo_die "$dev in $ns did not come up"
-	done
+	topo_wait 5 topo_links_up "$@" ||
+		topo_die "not all of ${*:2} in $1 came up: $(ip -n "$1" -br link show)"
+}
+
+# topo_bridge_cmd NAME: the ip command of a bridge that forwards at once.
+topo_bridge_cmd() {
+	echo "link add $1 type bridge forward_delay 0 stp_state 0 mcast_snooping 0"
 }
 
 topo_bridge() {
-	ip -n "$1" link add "$2" type bridge forward_delay 0 stp_state 0 mcast_snooping 0
+	topo_bridge_cmd "$2" | topo_ip "$1"
 }
 
 # topo_up [--with-server]: build the whole topology with the NVA chosen by
@@ -286,58 +308,70 @@ topo_up() {
 		TOPO_TMP_MADE=1
 	fi
 
-	local ns
-	for ns in "$NS_CLIENT" "$NS_SERVER" "$NS_GWLB"; do
-		topo_ns_add "$ns"
-	done
+	local gw_ul nva_ul
 	if [ -n "${TOPO_NVA_NS:-}" ]; then
 		NS_NVA=$TOPO_NVA_NS
 		[ -e "/run/netns/$NS_NVA" ] ||
 			topo_die "TOPO_NVA_NS: no namespace $NS_NVA (ip netns add/attach it first)"
-		ip -n "$NS_NVA" link set lo up
+		topo_ns_add "$NS_CLIENT" "$NS_SERVER" "$NS_GWLB"
 	else
-		topo_ns_add "$NS_NVA"
+		topo_ns_add "$NS_CLIENT" "$NS_SERVER" "$NS_GWLB" "$NS_NVA"
 	fi
 	if [ "${1:-}" = --with-server ]; then
 		topo_server_spawn
 	fi
+	gw_ul=$(topo_gw_ul)
+	nva_ul=$(topo_nva_ul)
 
-	# Client and server, each on a veth into the GWLB stand-in.
-	ip -n "$NS_GWLB" link add gw-c type veth peer name c0 netns "$NS_CLIENT"
-	ip -n "$NS_GWLB" link add gw-s type veth peer name s0 netns "$NS_SERVER"
-	ip -n "$NS_CLIENT" addr add "$CLIENT_IP/32" dev c0
-	ip -n "$NS_SERVER" addr add "$SERVER_IP/32" dev s0
-	ip -n "$NS_CLIENT" link set c0 up
-	ip -n "$NS_SERVER" link set s0 up
-	ip -n "$NS_CLIENT" route add "$SERVER_IP/32" dev c0
-	ip -n "$NS_SERVER" route add "$CLIENT_IP/32" dev s0
-
-	# Underlay between the stand-in and the NVA.
-	ip -n "$NS_GWLB" link add ul-gw mtu "$UL_MTU" type veth \
-		peer name ul-nva mtu "$UL_MTU" netns "$NS_NVA"
+	# Client and server, each on a veth into the GWLB stand-in; the
+	# underlay between the stand-in and the NVA. The GWLB stand-in: the
+	# client side goes out on the External tunnel, the server side on the
+	# Internal one, both to the NVA.
+	topo_ip "$NS_GWLB" <<-EOF
+		link set lo up
+		link add gw-c type veth peer name c0 netns $NS_CLIENT
+		link add gw-s type veth peer name s0 netns $NS_SERVER
+		link add ul-gw mtu $UL_MTU type veth peer name ul-nva mtu $UL_MTU netns $NS_NVA
+	EOF
 	topo_ipv6_on "$NS_GWLB" ul-gw
 	topo_ipv6_on "$NS_NVA" ul-nva
-	ip -n "$NS_GWLB" addr add "$GW_UL4/24" dev ul-gw
-	ip -n "$NS_GWLB" addr add "$GW_UL6/64" dev ul-gw nodad
-	ip -n "$NS_NVA" addr add "$NVA_UL4/24" dev ul-nva
-	ip -n "$NS_NVA" addr add "$NVA_UL6/64" dev ul-nva nodad
-	ip -n "$NS_GWLB" link set ul-gw up
-	ip -n "$NS_NVA" link set ul-nva up
-
-	# The GWLB stand-in: the client side goes out on the External tunnel,
-	# the server side on the Internal one, both to the NVA.
-	topo_bridge "$NS_GWLB" br-ext
-	topo_bridge "$NS_GWLB" br-int
-	topo_vxlan "$NS_GWLB" vx-ext "$EXT_VNI" "$EXT_PORT" "$(topo_nva_ul)" "$(topo_gw_ul)"
-	topo_vxlan "$NS_GWLB" vx-int "$INT_VNI" "$INT_PORT" "$(topo_nva_ul)" "$(topo_gw_ul)"
-	ip -n "$NS_GWLB" link set gw-c master br-ext
-	ip -n "$NS_GWLB" link set vx-ext master br-ext
-	ip -n "$NS_GWLB" link set gw-s master br-int
-	ip -n "$NS_GWLB" link set vx-int master br-int
-	local dev
-	for dev in gw-c gw-s vx-ext vx-int br-ext br-int; do
-		ip -n "$NS_GWLB" link set "$dev" up
-	done
+	topo_ip "$NS_CLIENT" <<-EOF
+		link set lo up
+		addr add $CLIENT_IP/32 dev c0
+		link set c0 up
+		route add $SERVER_IP/32 dev c0
+	EOF
+	topo_ip "$NS_SERVER" <<-EOF
+		link set lo up
+		addr add $SERVER_IP/32 dev s0
+		link set s0 up
+		route add $CLIENT_IP/32 dev s0
+	EOF
+	topo_ip "$NS_GWLB" <<-EOF
+		addr add $GW_UL4/24 dev ul-gw
+		addr add $GW_UL6/64 dev ul-gw nodad
+		link set ul-gw up
+		$(topo_bridge_cmd br-ext)
+		$(topo_bridge_cmd br-int)
+		$(topo_vxlan_cmd vx-ext "$EXT_VNI" "$EXT_PORT" "$nva_ul" "$gw_ul")
+		$(topo_vxlan_cmd vx-int "$INT_VNI" "$INT_PORT" "$nva_ul" "$gw_ul")
+		link set gw-c master br-ext
+		link set vx-ext master br-ext
+		link set gw-s master br-int
+		link set vx-int master br-int
+		link set gw-c up
+		link set gw-s up
+		link set vx-ext up
+		link set vx-int up
+		link set br-ext up
+		link set br-int up
+	EOF
+	topo_ip "$NS_NVA" <<-EOF
+		link set lo up
+		addr add $NVA_UL4/24 dev ul-nva
+		addr add $NVA_UL6/64 dev ul-nva nodad
+		link set ul-nva up
+	EOF
 
 	topo_nva_up "$NVA"
 
@@ -467,27 +501,31 @@ topo_rogue_up() {
 	ul=$(topo_rogue_ul)
 	nva_ul=$(topo_nva_ul)
 	topo_ns_add "$NS_ROGUE"
-	ip -n "$NS_ROGUE" link add ul-rogue mtu "$UL_MTU" type veth \
-		peer name ul-nva-r mtu "$UL_MTU" netns "$NS_NVA"
+	topo_ip "$NS_ROGUE" <<-EOF
+		link set lo up
+		link add ul-rogue mtu $UL_MTU type veth peer name ul-nva-r mtu $UL_MTU netns $NS_NVA
+	EOF
 	topo_ipv6_on "$NS_ROGUE" ul-rogue
 	topo_ipv6_on "$NS_NVA" ul-nva-r
-	ip -n "$NS_ROGUE" addr add "$ROGUE_UL4/24" dev ul-rogue
-	ip -n "$NS_ROGUE" addr add "$ROGUE_UL6/64" dev ul-rogue nodad
-	ip -n "$NS_NVA" addr add "$NVA_ROGUE_UL4/24" dev ul-nva-r
-	ip -n "$NS_NVA" addr add "$NVA_ROGUE_UL6/64" dev ul-nva-r nodad
-	ip -n "$NS_ROGUE" link set ul-rogue up
-	ip -n "$NS_NVA" link set ul-nva-r up
-	ip -n "$NS_ROGUE" route add "$NVA_UL4/32" via "$NVA_ROGUE_UL4"
-	ip -n "$NS_ROGUE" route add "$NVA_UL6/128" via "$NVA_ROGUE_UL6"
-
-	topo_vxlan "$NS_ROGUE" vx-rogue "$EXT_VNI" "$EXT_PORT" "$nva_ul" "$ul"
-	topo_vxlan "$NS_ROGUE" vx-rogue-int "$INT_VNI" "$INT_PORT" "$nva_ul" "$ul"
-	ip -n "$NS_ROGUE" addr add "$ROGUE_INNER_IP/32" dev vx-rogue
-	ip -n "$NS_ROGUE" link set vx-rogue up
-	ip -n "$NS_ROGUE" link set vx-rogue-int up
-	ip -n "$NS_ROGUE" route add "$SERVER_IP/32" dev vx-rogue
-	ip -n "$NS_ROGUE" neigh replace "$SERVER_IP" \
-		lladdr "$(topo_mac "$NS_SERVER" s0)" dev vx-rogue nud permanent
+	topo_ip "$NS_NVA" <<-EOF
+		addr add $NVA_ROGUE_UL4/24 dev ul-nva-r
+		addr add $NVA_ROGUE_UL6/64 dev ul-nva-r nodad
+		link set ul-nva-r up
+	EOF
+	topo_ip "$NS_ROGUE" <<-EOF
+		addr add $ROGUE_UL4/24 dev ul-rogue
+		addr add $ROGUE_UL6/64 dev ul-rogue nodad
+		link set ul-rogue up
+		route add $NVA_UL4/32 via $NVA_ROGUE_UL4
+		route add $NVA_UL6/128 via $NVA_ROGUE_UL6
+		$(topo_vxlan_cmd vx-rogue "$EXT_VNI" "$EXT_PORT" "$nva_ul" "$ul")
+		$(topo_vxlan_cmd vx-rogue-int "$INT_VNI" "$INT_PORT" "$nva_ul" "$ul")
+		addr add $ROGUE_INNER_IP/32 dev vx-rogue
+		link set vx-rogue up
+		link set vx-rogue-int up
+		route add $SERVER_IP/32 dev vx-rogue
+		neigh replace $SERVER_IP lladdr $(topo_mac "$NS_SERVER" s0) dev vx-rogue nud permanent
+	EOF
 	topo_wait_links "$NS_ROGUE" ul-rogue
 	topo_wait_links "$NS_NVA" ul-nva-r
 }
@@ -500,6 +538,27 @@ topo_spawn() {
 	ip netns exec "$ns" "$@" >"$log" 2>&1 </dev/null &
 	TOPO_PID=$!
 	TOPO_PIDS+=("$TOPO_PID")
+}
+
+# topo_comm_is PID NAME: the process runs the program NAME.
+topo_comm_is() {
+	local c
+	read -r c <"/proc/$1/comm" 2>/dev/null && [ "$c" = "$2" ]
+}
+
+# topo_procnet_hold NS...: a sleeping process in each NS, so that NS's
+# /proc/net files (snmp, dev...) can be read as ${TOPO_PROCNET[NS]}/FILE by
+# the test itself, without starting a process (ip netns exec) per read.
+# shellcheck disable=SC2034 # TOPO_PROCNET is for the tests
+topo_procnet_hold() {
+	local ns
+	for ns in "$@"; do
+		topo_spawn "$ns" /dev/null sleep infinity
+		# /proc/PID/net is NS's only once ip netns exec has become sleep
+		topo_wait 10 topo_comm_is "$TOPO_PID" sleep ||
+			topo_die "the /proc/net holder in $ns did not start"
+		TOPO_PROCNET[$ns]=/proc/$TOPO_PID/net
+	done
 }
 
 topo_forget_pid() {

@@ -41,9 +41,10 @@
 # client and server), whatever the udpcsum setting.
 #
 # Settings (environment): OUTER=4|6 (default 4), CHURN_N (default 1000;
-# 100 on the debug kernel), IPERF_SECS (length of one iperf3 run, default
-# 20; 10), PHASE2_CYCLES (default 20; 10), CHURN_UL_GSO=both|on|off
-# (default both). In the VM: scripts/vmtest churn, or scripts/vm/run --ko
+# 50 on the debug kernel), IPERF_SECS (length of one iperf3 run, default
+# 20; 10), PHASE2_CYCLES (default 20; 5), CHURN_UL_GSO=both|on|off
+# (default both). Before phase 1, 50 changes (20 on the debug kernel) without
+# traffic give the latency of a change on an idle device. In the VM: scripts/vmtest churn, or scripts/vm/run --ko
 # gwlbtun.ko --timeout 600 --smp 2 [--env NAME=VALUE] -- bash
 # scripts/tests/churn.sh
 
@@ -59,11 +60,11 @@ gwlbtun_load
 
 NVA=gwlbtun
 : "${OUTER:=4}"
-: "${CHURN_N:=$(vm_amount 1000 100)}"
+: "${CHURN_N:=$(vm_amount 1000 50)}"
 : "${IPERF_SECS:=$(vm_amount 20 10)}"
-: "${PHASE2_CYCLES:=$(vm_amount 20 10)}"
+: "${PHASE2_CYCLES:=$(vm_amount 20 5)}"
 : "${CHURN_UL_GSO:=both}"
-CALIBRATE_N=50
+CALIBRATE_N=$(vm_amount 50 20)
 IPERF_PORT=5201
 
 # shellcheck source-path=SCRIPTDIR/../e2e source=topology.sh
@@ -109,37 +110,68 @@ nft_setup() {
 	EOF
 }
 
-# nft_counters NS: "name=packets ..." of the named counters in NS.
+# nft_counters NS: "table_name=packets ..." of the named counters in NS
+# (nft's text output read here: no jq process).
 nft_counters() {
-	ip netns exec "$1" nft -j list counters |
-		jq -r '[.nftables[] | .counter? // empty | "\(.table)_\(.name)=\(.packets)"] | join(" ")'
+	local text table='' name='' out=''
+	local -a w
+	text=$(ip netns exec "$1" nft list counters) || return 1
+	while read -r -a w; do
+		case ${w[0]:-} in
+		table) table=${w[2]} ;;
+		counter) name=${w[1]} ;;
+		packets) out+="${table}_${name}=${w[1]} " ;;
+		esac
+	done <<<"$text"
+	echo "${out% }"
 }
 
-# csum_errors NS: UDP and TCP checksum errors counted in NS (IPv4 and IPv6).
+# csum_errors NS: UDP and TCP checksum errors counted in NS (IPv4 and IPv6),
+# read from its /proc/net through the holder process (topo_procnet_hold).
 csum_errors() {
-	# shellcheck disable=SC2016 # an awk program
-	ip netns exec "$1" awk '
-		/^(Udp|Tcp):/ {
-			if (!($1 in hdr)) {
-				hdr[$1] = 1
-				for (i = 2; i <= NF; i++) if ($i == "InCsumErrors") col[$1] = i
-				next
-			}
-			if ($1 in col) s += $(col[$1])
-		}
-		$1 == "Udp6InCsumErrors" { s += $2 }
-		END { print s + 0 }' /proc/net/snmp /proc/net/snmp6
+	local d=${TOPO_PROCNET[$1]} key rest i c s=0
+	local -A col=()
+	local -a f
+	while read -r key rest; do
+		case $key in
+		Udp: | Tcp:) key=${key%:} ;;
+		*) continue ;;
+		esac
+		read -ra f <<<"$rest"
+		c=${col[$key]:-}
+		if [ -z "$c" ]; then
+			col[$key]=-1
+			for i in "${!f[@]}"; do
+				if [ "${f[i]}" = InCsumErrors ]; then col[$key]=$i; fi
+			done
+		elif [ "$c" -ge 0 ]; then
+			s=$((s + ${f[c]}))
+		fi
+	done <"$d/snmp" || { echo x; return; }
+	while read -r key rest; do
+		if [ "$key" = Udp6InCsumErrors ]; then s=$((s + rest)); fi
+	done <"$d/snmp6" || { echo x; return; }
+	echo "$s"
 }
 
 # link_drops: packets dropped by every other device of the topology (veths,
-# bridges, vxlan), rx and tx; and softnet=: by full per-CPU backlogs.
+# bridges, vxlan), rx and tx (each namespace's /proc/net/dev); and softnet=:
+# by full per-CPU backlogs.
 link_drops() {
-	local ns n sum=0 sn=0 line
+	local ns line dev sum=0 sn=0
+	local -a f
 	for ns in "$NS_CLIENT" "$NS_SERVER" "$NS_GWLB" "$NS_NVA"; do
-		n=$(ip -n "$ns" -s -j link show | jq --arg dev "$GWLB_DEV" \
-			'[.[] | select(.ifname != $dev) | .stats64 | .rx.dropped, .tx.dropped] | add // 0') || n=x
-		is_uint "$n" || { sum=x; break; }
-		sum=$((sum + n))
+		while read -r line; do
+			case $line in
+			*:*) ;;
+			*) continue ;;
+			esac
+			dev=${line%%:*}
+			[ "$dev" != "$GWLB_DEV" ] || continue
+			read -ra f <<<"${line#*:}"
+			# receive: bytes packets errs drop ...; transmit from the 9th
+			sum=$((sum + f[3] + f[11]))
+		done <"${TOPO_PROCNET[$ns]}/dev" || { sum=x; break; }
 	done
 	while read -r _ line _; do
 		sn=$((sn + 16#$line))
@@ -386,6 +418,7 @@ OTHERS=10.99.0.77,fd99::77
 # No ARP through the NVA: phase 2 blocks the path for a while.
 topo_pin_neighbours
 nft_setup
+topo_procnet_hold "$NS_CLIENT" "$NS_SERVER" "$NS_GWLB" "$NS_NVA"
 
 topo_spawn "$NS_SERVER" "$TOPO_TMP/iperf-server.log" iperf3 -s -p "$IPERF_PORT"
 topo_wait 15 iperf_listening || topo_die "iperf3 server did not start: $(cat "$TOPO_TMP/iperf-server.log")"
@@ -451,33 +484,39 @@ check "traffic flowed during the changes: external rx_packets grew by $((MID1 - 
 
 wait "$IPERF_LOOP_PID" || true
 topo_forget_pid "$IPERF_LOOP_PID"
-RUNS=0 RUN_FAIL=0 BYTES=0 SECS=0
+RUNS=0 RUN_FAIL=0 BYTES=0 SECS=0 RETR=0
+# one jq for every run's report (a process costs about a second on the debug
+# kernel): "N BPS BYTES SECS RETRANSMITS ERROR" per run
+declare -A IPERF=()
+for json in "$TOPO_TMP"/iperf-*.json; do
+	n=${json##*/iperf-}
+	IPERF[${n%.json}]="0 0 0 ? unreadable"
+done
+while read -r n rest; do
+	IPERF[$n]=$rest
+done < <(jq -r '[(input_filename | capture("iperf-(?<n>[0-9]+)[.]json$").n),
+	(.end.sum_received.bits_per_second // 0 | floor),
+	(.end.sum_received.bytes // 0), (.end.sum_received.seconds // 0 | floor),
+	(.end.sum_sent.retransmits // "?"), (.error // "-" | gsub(" "; "_"))]
+	| map(tostring) | join(" ")' "$TOPO_TMP"/iperf-*.json 2>/dev/null)
 for rcf in "$TOPO_TMP"/iperf-*.rc; do
 	n=${rcf##*/iperf-}
 	n=${n%.rc}
-	json=$TOPO_TMP/iperf-$n.json
 	RUNS=$((RUNS + 1))
-	read -r bps bytes secs retr err < <(jq -r '[(.end.sum_received.bits_per_second // 0 | floor),
-		(.end.sum_received.bytes // 0), (.end.sum_received.seconds // 0 | floor),
-		(.end.sum_sent.retransmits // "?"), (.error // "-" | gsub(" "; "_"))]
-		| map(tostring) | join(" ")' "$json" 2>/dev/null) ||
-		{ bps=0 bytes=0 secs=0 retr='?' err=unreadable; }
-	if [ "$(cat "$rcf")" = 0 ] && [ "$err" = - ] && ge "$bps" 1; then
+	read -r bps bytes secs retr err <<<"${IPERF[$n]:-0 0 0 ? unreadable}"
+	read -r rc <"$rcf" || rc='?'
+	if [ "$rc" = 0 ] && [ "$err" = - ] && ge "$bps" 1; then
 		echo "# iperf3 run $n: $((bps / 1000000)) Mbit/s, $((bytes / 1048576)) MiB in ${secs} s, $retr retransmits"
 		BYTES=$((BYTES + bytes)) SECS=$((SECS + secs))
 	else
 		RUN_FAIL=$((RUN_FAIL + 1))
-		echo "# iperf3 run $n: rc $(cat "$rcf"), error '$err', $bps bit/s"
+		echo "# iperf3 run $n: rc $rc, error '$err', $bps bit/s"
 		diag "$(cat "$TOPO_TMP/iperf-$n.err")"
 	fi
+	if is_uint "$retr"; then RETR=$((RETR + retr)); fi
 done
 check "iperf3: $RUNS run(s) covering the changes, each completed with nonzero throughput ($RUN_FAIL failed; $((BYTES * 8 / (SECS > 0 ? SECS : 1) / 1000000)) Mbit/s overall, $((BYTES / 1048576)) MiB)" \
 	eq "$RUN_FAIL" 0
-RETR=0
-for json in "$TOPO_TMP"/iperf-*.json; do
-	r=$(jq '.end.sum_sent.retransmits // 0' "$json" 2>/dev/null) || r=0
-	RETR=$((RETR + r))
-done
 
 settle || true
 AFTER=$(snapshot)
