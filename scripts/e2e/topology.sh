@@ -296,6 +296,17 @@ topo_bridge() {
 	topo_bridge_cmd "$2" | topo_ip "$1"
 }
 
+# topo_end_host NS DEV ADDR PEER: the client or the server: ADDR on DEV (its
+# veth to the stand-in), the other end host's address routed over it.
+topo_end_host() {
+	topo_ip "$1" <<-EOF
+		link set lo up
+		addr add $3/32 dev $2
+		link set $2 up
+		route add $4/32 dev $2
+	EOF
+}
+
 # topo_up [--with-server]: build the whole topology with the NVA chosen by
 # $NVA. --with-server starts ip-echo-server.py as soon as the server ns
 # exists, so its start-up overlaps the rest (slow under TCG); topo_server_start
@@ -335,18 +346,8 @@ topo_up() {
 	EOF
 	topo_ipv6_on "$NS_GWLB" ul-gw
 	topo_ipv6_on "$NS_NVA" ul-nva
-	topo_ip "$NS_CLIENT" <<-EOF
-		link set lo up
-		addr add $CLIENT_IP/32 dev c0
-		link set c0 up
-		route add $SERVER_IP/32 dev c0
-	EOF
-	topo_ip "$NS_SERVER" <<-EOF
-		link set lo up
-		addr add $SERVER_IP/32 dev s0
-		link set s0 up
-		route add $CLIENT_IP/32 dev s0
-	EOF
+	topo_end_host "$NS_CLIENT" c0 "$CLIENT_IP" "$SERVER_IP"
+	topo_end_host "$NS_SERVER" s0 "$SERVER_IP" "$CLIENT_IP"
 	topo_ip "$NS_GWLB" <<-EOF
 		addr add $GW_UL4/24 dev ul-gw
 		addr add $GW_UL6/64 dev ul-gw nodad
