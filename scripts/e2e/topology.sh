@@ -562,6 +562,29 @@ topo_procnet_hold() {
 	done
 }
 
+# topo_netdev_counter VAR NS DEV INDEX: sets VAR to counter INDEX of DEV in
+# NS's /proc/net/dev (0 rx bytes, 1 rx packets, 3 rx drops, 8 tx bytes, 9 tx
+# packets, 11 tx drops), read through NS's holder (topo_procnet_hold); to ""
+# when DEV is not there. No process is started, not even a subshell.
+topo_netdev_counter() {
+	local -n _out=$1
+	local _line _dev
+	local -a _f
+	_out=
+	while read -r _line; do
+		case $_line in
+		*:*) ;;
+		*) continue ;;
+		esac
+		_dev=${_line%%:*}
+		[ "$_dev" = "$3" ] || continue
+		# "%6s:%8llu ...": no blank after the colon once bytes have 9 digits
+		read -ra _f <<<"${_line#*:}"
+		_out=${_f[$4]}
+		return 0
+	done <"${TOPO_PROCNET[$2]:?no /proc/net holder in $2}/dev"
+}
+
 topo_forget_pid() {
 	local p keep=()
 	for p in "${TOPO_PIDS[@]}"; do

@@ -71,6 +71,7 @@ START_MS=$(topo_now_ms)
 topo_up --with-server
 topo_server_start
 topo_rogue_up
+topo_procnet_hold "$NS_NVA" "$NS_GWLB"
 topo_gwlbctl set "$GWLB_DEV" peers "$GW_UL4,$GW_UL6"
 CONFIG0=$(topo_gwlbctl -j show "$GWLB_DEV")
 
@@ -133,8 +134,8 @@ ip -n "$NS_GWLB" link set gw-c down
 ip -n "$NS_GWLB" link set gw-s down
 
 # snapshot: "key=value ..." of every counter the checks use. Two namespace
-# entries and one jq: settle takes several of these per step, and on the
-# debug kernel every process costs about a second.
+# entries and one jq, about 6 s on the debug kernel: taken once before and
+# once after each step, when settle (which starts no process) says it is quiet.
 snapshot() {
 	local nv gw
 	# gwlbctl's stats, the netdev counters, Udp InErrors, Udp6InErrors
@@ -185,26 +186,60 @@ delta() {
 	echo "$out"
 }
 
+# quiet_sig: sets QUIET_SIG to the NVA's and the GWLB stand-in's device
+# counters and the NVA's IP and UDP counters, read through the /proc/net
+# holders: it changes while packets still cross the NVA, and costs no process.
+quiet_sig() {
+	local f
+	local -a l
+	QUIET_SIG=
+	for f in "${TOPO_PROCNET[$NS_NVA]}"/{dev,snmp,snmp6} "${TOPO_PROCNET[$NS_GWLB]}/dev"; do
+		mapfile -t l <"$f" || return 1
+		QUIET_SIG+="${l[*]}"
+	done
+}
+
+# settle: wait (up to 10 s) until nothing moved in 0.5 s, so that the
+# snapshot taken next holds every packet of the step before it.
 settle() {
-	local a b n=0
-	a=$(snapshot)
+	local a n=0
+	quiet_sig || return 1
+	a=$QUIET_SIG
 	while ((n < 20)); do
 		sleep 0.5
-		b=$(snapshot)
-		[ "$a" = "$b" ] && return 0
-		a=$b
+		quiet_sig || return 1
+		[ "$a" = "$QUIET_SIG" ] && return 0
+		a=$QUIET_SIG
 		n=$((n + 1))
 	done
 	return 1
 }
 
-# drops_text DELTA: the nonzero drop reasons, "name=N ...".
 drops_text() {
 	local kv out=
 	for kv in $1; do
 		case $kv in d_*=0) ;; d_*) out+="${kv#d_} " ;; esac
 	done
 	echo "${out:-none}"
+}
+
+# json_sent REPORT: the "sent" count of a vxfuzz.py send report (x if none)
+json_sent() {
+	if [[ $1 =~ \"sent\":\ ([0-9]+) ]]; then echo "${BASH_REMATCH[1]}"; else echo x; fi
+}
+
+# check_fields RESULT: R[field] for each count of a vxfuzz.py check result,
+# from one jq; a field it lacks (or a result that is no JSON) is -1, which
+# fails every check using it (each wants a count, or a sum of them, to be 0
+# or to equal a count).
+declare -A R=()
+check_fields() {
+	local k v f=(from_nva wrong_peer bad_vxlan matched refragmented unmatched atomic_stripped)
+	R=()
+	for k in "${f[@]}"; do R[$k]=-1; done
+	while read -r k v; do
+		if is_uint "$v"; then R[$k]=$v; fi
+	done < <(jq -r --args '. as $r | $ARGS.positional[] | "\(.) \($r[.] // -1)"' "${f[@]}" <<<"$1" 2>/dev/null)
 }
 
 TOTAL_SENT=0
@@ -244,8 +279,8 @@ fuzz_phase() {
 	topo_capture_stop "$cap_pid"
 	topo_capture_stop "$rcap_pid"
 	d=$(delta "$before" "$after")
-	sent=$(jq '.sent' <<<"$sent")
-	rsent=$(jq '.sent' <<<"$rsent")
+	sent=$(json_sent "$sent")
+	rsent=$(json_sent "$rsent")
 	TOTAL_SENT=$((TOTAL_SENT + sent + rsent))
 	echo "# $name: $sent + $rsent packets in $ms ms; deltas: $d"
 	echo "# $name: drops: $(drops_text "$d")"
@@ -273,23 +308,24 @@ fuzz_phase() {
 	res=$("${FUZZ[@]}" check --pcap "$pcap" --record "$rec" --nva4 "$NVA_UL4" \
 		--nva6 "$NVA_UL6" --gwlb4 "$GW_UL4" --gwlb6 "$GW_UL6" $refrag)
 	echo "# $name: reflections: $res"
-	check "$name: the capture holds every reflection ($(jq .from_nva <<<"$res") of $tx)" \
-		eq "$(jq .from_nva <<<"$res")" "$tx"
-	check "$name: every reflection went to the GWLB that sent it, with a clean VXLAN header (wrong peer $(jq .wrong_peer <<<"$res"), bad header $(jq .bad_vxlan <<<"$res"))" \
-		eq $(($(jq '.wrong_peer + .bad_vxlan' <<<"$res"))) 0
-	check "$name: every reflection carries an inner frame sent on the other tunnel, byte for byte ($(jq .matched <<<"$res") matched, $(jq .refragmented <<<"$res") refragmented, $(jq .unmatched <<<"$res") unmatched)" \
-		eq "$(jq .unmatched <<<"$res")" 0
+	check_fields "$res"
+	check "$name: the capture holds every reflection (${R[from_nva]} of $tx)" \
+		eq "${R[from_nva]}" "$tx"
+	check "$name: every reflection went to the GWLB that sent it, with a clean VXLAN header (wrong peer ${R[wrong_peer]}, bad header ${R[bad_vxlan]})" \
+		eq $((R[wrong_peer] + R[bad_vxlan])) 0
+	check "$name: every reflection carries an inner frame sent on the other tunnel, byte for byte (${R[matched]} matched, ${R[refragmented]} refragmented, ${R[unmatched]} unmatched)" \
+		eq "${R[unmatched]}" 0
 	# With the hooks on, conntrack's own IPv6 reassembly in PRE_ROUTING
 	# takes an atomic fragment header out, as on any Linux router with
 	# conntrack (README, "Between receive and reflect"); with the hooks
 	# off nothing may.
 	if [ "$(nva "$GWLBCTL" -j show "$GWLB_DEV" | jq -r '.[0].nf_hooks')" = true ]; then
-		echo "# $name: $(jq .atomic_stripped <<<"$res") atomic fragment headers taken out by conntrack"
+		echo "# $name: ${R[atomic_stripped]} atomic fragment headers taken out by conntrack"
 	else
-		check "$name: no inner IPv6 packet lost its atomic fragment header on the way ($(jq .atomic_stripped <<<"$res") did)" \
-			eq "$(jq .atomic_stripped <<<"$res")" 0
+		check "$name: no inner IPv6 packet lost its atomic fragment header on the way (${R[atomic_stripped]} did)" \
+			eq "${R[atomic_stripped]}" 0
 	fi
-	if [ "$(jq '.unmatched + .atomic_stripped + .wrong_peer + .bad_vxlan' <<<"$res")" != 0 ]; then
+	if [ $((R[unmatched] + R[atomic_stripped] + R[wrong_peer] + R[bad_vxlan])) != 0 ]; then
 		diag "$(jq -r '.examples[]' <<<"$res")"
 	fi
 	rogue_udp=$(topo_capture_text "$rpcap" udp | wc -l)
@@ -350,8 +386,9 @@ probe() {
 	# The probes run with the hooks and conntrack on: an atomic fragment
 	# may come back without its fragment header (conntrack's reassembly),
 	# and nothing else about it may change.
-	check "probe $kind ($what): what was reflected is the frame sent, or it without an atomic fragment header ($(jq .matched <<<"$res") + $(jq .atomic_stripped <<<"$res") of $tx)" \
-		eq $(($(jq '.matched + .atomic_stripped' <<<"$res"))) "$tx"
+	check_fields "$res"
+	check "probe $kind ($what): what was reflected is the frame sent, or it without an atomic fragment header (${R[matched]} + ${R[atomic_stripped]} of $tx)" \
+		eq $((R[matched] + R[atomic_stripped])) "$tx"
 }
 
 # 1. hooks on, no inner fragments

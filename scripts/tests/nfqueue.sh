@@ -72,14 +72,21 @@ queued() {
 
 # queue_line: queue 0's line of /proc/net/netfilter/nfnetlink_queue in the
 # NVA's namespace ("num portid total mode range dropped user_dropped id 1"),
-# or nothing when no consumer has it bound.
+# or nothing when no consumer has it bound. Read through the namespace's
+# holder process (topo_procnet_hold): an "ip netns exec" per poll costs about
+# a second on the debug kernel.
+# An unreadable file gives "x x x": no count, and not "gone" either.
 queue_line() {
-	local line
+	local line f=${TOPO_PROCNET[$NS_NVA]}/netfilter/nfnetlink_queue
+	if [ ! -r "$f" ]; then
+		echo "x x x (cannot read $f)"
+		return
+	fi
 	while read -r line; do
 		if [ "${line%% *}" = 0 ]; then
 			echo "$line"
 		fi
-	done <<<"$(nva cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null)"
+	done <"$f"
 }
 
 # queue_total: packets waiting in queue 0 for a verdict (0 without a queue).
@@ -183,6 +190,7 @@ nfq_kill() {
 
 echo "# nfqueue: NVA=gwlbtun OUTER=$OUTER, consumer $NFQ"
 topo_up --with-server
+topo_procnet_hold "$NS_NVA"
 topo_spawn "$NS_SERVER" "$TOPO_TMP/listen-22.log" socat \
 	TCP-LISTEN:22,reuseaddr,fork SYSTEM:true
 topo_wait 10 listening "$NS_SERVER" 22 || topo_die "no listener on 22 in the server ns"
