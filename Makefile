@@ -98,7 +98,6 @@ dkms-uninstall:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C scripts/gwlbctl clean
-	$(MAKE) -C scripts/nfq clean
 
 .PHONY: all module gwlbctl deps check kunit vmtest debug-kernel vm-selftest plant-check demo bench style sparse \
 	install dkms-install dkms-uninstall deb clean
