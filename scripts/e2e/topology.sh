@@ -585,6 +585,24 @@ topo_netdev_counter() {
 	done <"${TOPO_PROCNET[$2]:?no /proc/net holder in $2}/dev"
 }
 
+# topo_nfqueue_line NS NUM: queue NUM's line of NS's
+# /proc/net/netfilter/nfnetlink_queue ("num portid total mode range dropped
+# user_dropped id 1"), read through NS's holder (topo_procnet_hold); nothing
+# when no consumer has it bound; "x x x (...)" when the file cannot be read,
+# which is neither a count nor "not bound".
+topo_nfqueue_line() {
+	local line f=${TOPO_PROCNET[$1]:-}/netfilter/nfnetlink_queue
+	if [ ! -r "$f" ]; then
+		echo "x x x (cannot read $f)"
+		return
+	fi
+	while read -r line; do
+		if [ "${line%% *}" = "$2" ]; then
+			echo "$line"
+		fi
+	done <"$f"
+}
+
 topo_forget_pid() {
 	local p keep=()
 	for p in "${TOPO_PIDS[@]}"; do

@@ -215,6 +215,7 @@ settle() {
 	return 1
 }
 
+# drops_text DELTA: the nonzero drop reasons, "name=N ...".
 drops_text() {
 	local kv out=
 	for kv in $1; do

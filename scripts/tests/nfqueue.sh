@@ -70,23 +70,10 @@ queued() {
 		| .expr[] | .counter? // empty | .packets] | add // "x"'
 }
 
-# queue_line: queue 0's line of /proc/net/netfilter/nfnetlink_queue in the
-# NVA's namespace ("num portid total mode range dropped user_dropped id 1"),
-# or nothing when no consumer has it bound. Read through the namespace's
-# holder process (topo_procnet_hold): an "ip netns exec" per poll costs about
-# a second on the debug kernel.
-# An unreadable file gives "x x x": no count, and not "gone" either.
+# queue_line: queue 0's line in the NVA's namespace (topo_nfqueue_line: an
+# "ip netns exec" per poll would cost about a second on the debug kernel).
 queue_line() {
-	local line f=${TOPO_PROCNET[$NS_NVA]}/netfilter/nfnetlink_queue
-	if [ ! -r "$f" ]; then
-		echo "x x x (cannot read $f)"
-		return
-	fi
-	while read -r line; do
-		if [ "${line%% *}" = 0 ]; then
-			echo "$line"
-		fi
-	done <"$f"
+	topo_nfqueue_line "$NS_NVA" 0
 }
 
 # queue_total: packets waiting in queue 0 for a verdict (0 without a queue).

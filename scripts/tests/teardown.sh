@@ -74,19 +74,11 @@ bounded() {
 
 # The NVA namespace's counters are read through a holder process there
 # (topo_procnet_hold): an "ip netns exec" per poll costs about a second on
-# the debug kernel.
-# An unreadable file gives x, which no check takes for a count.
+# the debug kernel. An unreadable queue file gives x, which no check takes
+# for a count.
 queue_total() {
-	local line total=0 f=${TOPO_PROCNET[$NS_NVA]}/netfilter/nfnetlink_queue
-	if [ ! -r "$f" ]; then
-		echo x
-		return
-	fi
-	while read -r line; do
-		if [ "${line%% *}" = 0 ]; then
-			read -r _ _ total _ <<<"$line"
-		fi
-	done <"$f"
+	local total
+	read -r _ _ total _ <<<"$(topo_nfqueue_line "$NS_NVA" 0)"
 	echo "${total:-0}"
 }
 queue_holds() { [ "$(queue_total)" -ge "$1" ]; }
