@@ -346,8 +346,13 @@ cl_xfer_start() {
 
 cl_xfer_stop() { touch "$CL_TMP/$1.stop"; }
 
-# cl_rxd SPORT: bytes the server has received on the connection from SPORT.
-cl_rxd() { cat "$CL_TMP/rx/$1" 2>/dev/null || echo 0; }
+# cl_rxd SPORT: bytes the server has received on the connection from SPORT;
+# 0 before the server has written a count (no file yet, or one still empty).
+cl_rxd() {
+	local n=
+	read -r n <"$CL_TMP/rx/$1" 2>/dev/null || true
+	if [[ $n =~ ^[0-9]+$ ]]; then echo "$n"; else echo 0; fi
+}
 cl_rxd_ge() { (($(cl_rxd "$1") >= $2)); }
 
 # cl_xfer_sport NAME: the client port of a running transfer.
@@ -382,8 +387,9 @@ cl_xfer_locate() {
 	# shellcheck disable=SC2034 # the tests wait for it
 	XPID=$CL_PID
 	SPORT=
-	topo_wait 15 cl_sport_known || die "$1: the transfer did not connect: $(cl_xfer_json "$1")"
-	topo_wait 15 cl_rxd_ge "$SPORT" 200000 || die "$1: the transfer did not start: $(cl_xfer_json "$1")"
+	# 40 s: on a busy host the first connection through a cluster took over 15
+	topo_wait 40 cl_sport_known || die "$1: the transfer did not connect: $(cl_xfer_json "$1")"
+	topo_wait 40 cl_rxd_ge "$SPORT" 200000 || die "$1: the transfer did not start: $(cl_xfer_json "$1")"
 	A=$(cl_carrier)
 	cl_log "$1: client port $SPORT, carried by NVA $A ($(cl_rxd "$SPORT") bytes received)"
 }

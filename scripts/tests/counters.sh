@@ -126,15 +126,18 @@ for _ in $(seq 50); do ip netns exec "$NS_SERVER" ss -Htln | grep -q ':5201 ' &&
 before=$(stats '.drops.too_big')
 read -r tp0 tb0 <<<"$(tun_tx)"
 read -r rp0 rb0 <<<"$(vxint_rx)"
-bps=$(ip netns exec "$NS_CLIENT" iperf3 -c "$SERVER_IP" -t 2 -J | jq '.end.sum_received.bits_per_second | floor')
+# What is judged is that the connection carried data, not a rate: a busy
+# host ran the debug kernel's 2 s at 0.89 Mbit/s. (A fixed-size run, -n,
+# is no better: its receiver counts only what arrived before the sender ended.)
+rcvd=$(ip netns exec "$NS_CLIENT" iperf3 -c "$SERVER_IP" -t 2 -J | jq '.end.sum_received.bytes | floor')
 after=$(stats '.drops.too_big')
 read -r tp1 tb1 <<<"$(tun_tx)"
 read -r rp1 rb1 <<<"$(vxint_rx)"
 tp=$((tp1 - tp0)) tb=$((tb1 - tb0)) rp=$((rp1 - rp0)) rb=$((rb1 - rb0))
-if [ "${bps:-0}" -gt 1000000 ] && [ "$after" = "$before" ]; then
-	ok "TCP through gwlbtun: $((bps / 1000000)) Mbit/s, no too_big drops"
+if [ "${rcvd:-0}" -ge 65536 ] 2>/dev/null && [ "$after" = "$before" ]; then
+	ok "TCP through gwlbtun: $rcvd bytes received in 2 s (>= 65536), no too_big drops"
 else
-	notok "TCP through gwlbtun: $bps bit/s, too_big $before -> $after"
+	notok "TCP through gwlbtun: ${rcvd:-no} bytes received in 2 s (want >= 65536), too_big $before -> $after"
 fi
 if [ "$tp" -gt 0 ] && [ "$tb" -gt $((UL_MTU * tp)) ]; then
 	ok "GSO: gwlbtun reflected $tp packets of $((tb / tp)) bytes on average (> underlay MTU $UL_MTU): super-packets, whole"

@@ -104,7 +104,7 @@ check_curl() {
 listen() {
 	topo_spawn "$1" "$TOPO_TMP/listen-$1-$2.log" socat \
 		"TCP6-LISTEN:$2,ipv6only=0,reuseaddr,fork" SYSTEM:true
-	topo_wait 10 listening "$1" "$2" || topo_die "no listener on $2 in $1"
+	topo_wait $(($(vm_ms 10000) / 1000)) listening "$1" "$2" || topo_die "no listener on $2 in $1"
 }
 
 reset_state() {

@@ -180,7 +180,7 @@ topo_up --with-server
 topo_procnet_hold "$NS_NVA"
 topo_spawn "$NS_SERVER" "$TOPO_TMP/listen-22.log" socat \
 	TCP-LISTEN:22,reuseaddr,fork SYSTEM:true
-topo_wait 10 listening "$NS_SERVER" 22 || topo_die "no listener on 22 in the server ns"
+topo_wait $(($(vm_ms 10000) / 1000)) listening "$NS_SERVER" 22 || topo_die "no listener on 22 in the server ns"
 topo_server_start
 check_curl WORKS "no rules: curl client -> server:8080"
 check_tcp open "no rules: TCP client -> server:22" 22
@@ -338,8 +338,8 @@ bounded() {
 	echo "$(($(topo_now_ms) - t0)) $rc"
 }
 read -r ms rc <<<"$(bounded ip -n "$NS_NVA" link del "$GWLB_DEV")"
-check "ip link del $GWLB_DEV with $held packets queued: exit $rc in $ms ms (bound $(vm_ms 5000))" \
-	eval '[ "$rc" = 0 ] && [ "$ms" -lt $(vm_ms 5000) ]'
+check "ip link del $GWLB_DEV with $held packets queued: exit $rc in $ms ms (bound $(vm_ms 10000))" \
+	eval '[ "$rc" = 0 ] && [ "$ms" -lt $(vm_ms 10000) ]'
 check "the held packets went with the device: $(queue_total) left in queue 0" eq "$(queue_total)" 0
 t0=$(topo_now_ms)
 topo_down
