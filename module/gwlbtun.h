@@ -264,6 +264,10 @@ gwlbtun_config_peer(const struct gwlbtun_config *cfg,
 /* receive.c */
 int gwlbtun_udp_encap_recv(struct sock *sk, struct sk_buff *skb);
 
+/* gro.c */
+struct udp_tunnel_sock_cfg;
+void gwlbtun_gro_setup(struct udp_tunnel_sock_cfg *cfg);
+
 /* netfilter.c */
 void gwlbtun_nf_run(struct gwlbtun_config *cfg, struct sk_buff *skb,
 		    const struct gwlbtun_reply *r);

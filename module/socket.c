@@ -29,6 +29,7 @@ static int gwlbtun_sock_open(struct net *net, struct gwlbtun_sock *gs)
 	} else {
 		ucfg.local_ip.s_addr = htonl(INADDR_ANY);
 	}
+	gwlbtun_gro_setup(&tcfg);
 	err = udp_sock_create(net, &ucfg, &gs->sock);
 	if (err)
 		return err;

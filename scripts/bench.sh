@@ -31,9 +31,11 @@
 #   BENCH_PROFILE="..."  after the rounds, perf record the udp64 load of these
 #                        variants (needs linux-perf), top symbols in
 #                        profile-VARIANT.txt
-#   BENCH_UNDERLAY_GSO=on|off  off: the underlay veths segment UDP-tunnel GSO
-#                        packets, so the NVA only ever gets MTU-sized outer
-#                        packets, as from a wire (default on: the topology as is)
+#   BENCH_UNDERLAY_GSO=on|off|gro  off: the underlay veths segment UDP-tunnel
+#                        GSO packets, so the NVA only ever gets MTU-sized outer
+#                        packets, as from a wire; gro: that, and the NVA's
+#                        port does GRO as a NIC's driver would (topo_ul_gro);
+#                        default on: the topology as is
 #   BENCH_MEM=MB         guest memory (default 768)
 #   BENCH_TIMEOUT=S      host-side limit for the boot (default: estimated)
 #
@@ -73,7 +75,7 @@ for n in "$reps" "$secs" "$tcp_secs" "$warm" "$smp" "$mem"; do
 	isnum "$n" || { msg "not a number: $n"; exit 2; }
 done
 [[ $reps =~ ^[1-9][0-9]*$ ]] || { msg "BENCH_REPS must be a positive integer"; exit 2; }
-case $gso in on | off) ;; *) msg "BENCH_UNDERLAY_GSO must be on or off"; exit 2 ;; esac
+case $gso in on | off | gro) ;; *) msg "BENCH_UNDERLAY_GSO must be on, off or gro"; exit 2 ;; esac
 for v in $variants; do
 	case $v in
 	gwlbtun | gwlbtun-nft | seed | seed-brnf | floor | null | gwlbtun-64 | ceiling | gwlbtun-strict | gwlbtun-sync) ;;

@@ -394,6 +394,21 @@ topo_ul_segment() {
 	ip netns exec "$NS_NVA" ethtool -K ul-nva "${feat[@]}"
 }
 
+# topo_ul_gro on|off: on, the underlay carries only MTU-sized packets (as
+# topo_ul_segment, and no TSO at all on the GWLB's side) and the NVA's port
+# does GRO, as a NIC's driver would: a veth takes its NAPI path, where GRO
+# is, only when GRO is on at the receiver and the sender has no TSO. Off
+# puts the default back (GSO packets cross whole, no GRO).
+topo_ul_gro() {
+	local v=off g=on
+	command -v ethtool >/dev/null || topo_die "missing command: ethtool"
+	if [ "$1" = on ]; then v=on g=off; fi
+	ip netns exec "$NS_GWLB" ethtool -K ul-gw tx-udp_tnl-segmentation "$g" \
+		tx-udp_tnl-csum-segmentation "$g" tso "$g"
+	ip netns exec "$NS_NVA" ethtool -K ul-nva tx-udp_tnl-segmentation "$g" \
+		tx-udp_tnl-csum-segmentation "$g" gro "$v"
+}
+
 # topo_nva_up [seed|gwlbtun]: start an NVA implementation in the nva ns.
 topo_nva_up() {
 	local impl=${1:-$NVA}

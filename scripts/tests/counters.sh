@@ -150,6 +150,33 @@ else
 	notok "GSO: the stand-in received $rp packets ($tp sent), $rb bytes (average $((rb / (rp > 0 ? rp : 1))), want > 1514)"
 fi
 
+# GRO: the underlay now segments (only MTU-sized packets cross, as off a
+# wire), and GRO is on at the NVA's underlay port (a veth's NAPI): the
+# tunnel sockets' GRO merges a TCP flow's VXLAN packets, which then cross
+# the hooks and are reflected as super-packets although none arrived, and
+# are segmented again on the way out. Fails without GRO on the sockets.
+topo_ul_gro on
+ip netns exec "$NS_SERVER" iperf3 -s -D -1 >/dev/null
+for _ in $(seq 50); do ip netns exec "$NS_SERVER" ss -Htln | grep -q ':5201 ' && break; sleep 0.1; done
+gwtx() { ip -n "$NS_GWLB" -s -j link show ul-gw | jq -r '.[0].stats64.tx | "\(.packets) \(.bytes)"'; }
+read -r tp0 tb0 <<<"$(tun_tx)"
+read -r gp0 gb0 <<<"$(gwtx)"
+rcvd=$(ip netns exec "$NS_CLIENT" iperf3 -c "$SERVER_IP" -t 2 -J | jq '.end.sum_received.bytes | floor')
+read -r tp1 tb1 <<<"$(tun_tx)"
+read -r gp1 gb1 <<<"$(gwtx)"
+tp=$((tp1 - tp0)) tb=$((tb1 - tb0)) gp=$((gp1 - gp0)) gb=$((gb1 - gb0))
+if [ "$gp" -gt 0 ] && [ "$gb" -le $(((UL_MTU + 14) * gp)) ]; then
+	ok "GRO: the stand-in sent $gp packets of $((gb / gp)) bytes on average (<= underlay MTU $UL_MTU + 14): segmented on the wire"
+else
+	notok "GRO: the stand-in sent $gp packets, $gb bytes: not segmented on the wire"
+fi
+if [ "${rcvd:-0}" -ge 65536 ] 2>/dev/null && [ "$tp" -gt 0 ] && [ "$tb" -gt $((UL_MTU * tp)) ]; then
+	ok "GRO: gwlbtun reflected $tp packets of $((tb / tp)) bytes on average (> underlay MTU $UL_MTU) from wire-sized ones; TCP carried $rcvd bytes"
+else
+	notok "GRO: gwlbtun reflected $tp packets, $tb bytes (average $((tb / (tp > 0 ? tp : 1))), want > underlay MTU $UL_MTU); TCP carried ${rcvd:-no} bytes"
+fi
+topo_ul_gro off
+
 # A sender on the appliance itself, accepted by "peers any": the reply would
 # be routed straight back into the host and then bounce between the two
 # tunnels for ever. It is received once, dropped as no-route, and nothing
