@@ -36,6 +36,8 @@
 #                        packets, as from a wire; gro: that, and the NVA's
 #                        port does GRO as a NIC's driver would (topo_ul_gro);
 #                        default on: the topology as is
+#   BENCH_OUTER=4|6      the tunnels' outer family (default 4); the floor
+#                        then forwards IPv6; gwlbtun-64 is IPv4 only
 #   BENCH_MEM=MB         guest memory (default 768)
 #   BENCH_TIMEOUT=S      host-side limit for the boot (default: estimated)
 #
@@ -76,6 +78,8 @@ for n in "$reps" "$secs" "$tcp_secs" "$warm" "$smp" "$mem"; do
 done
 [[ $reps =~ ^[1-9][0-9]*$ ]] || { msg "BENCH_REPS must be a positive integer"; exit 2; }
 case $gso in on | off | gro) ;; *) msg "BENCH_UNDERLAY_GSO must be on, off or gro"; exit 2 ;; esac
+outer=${BENCH_OUTER:-4}
+case $outer in 4 | 6) ;; *) msg "BENCH_OUTER must be 4 or 6"; exit 2 ;; esac
 for v in $variants; do
 	case $v in
 	gwlbtun | gwlbtun-nft | seed | seed-brnf | floor | null | gwlbtun-64 | ceiling | gwlbtun-strict | gwlbtun-sync) ;;
@@ -133,7 +137,7 @@ rc=0
 	--env "BENCH_REPS=$reps" --env "BENCH_SECONDS=$secs" \
 	--env "BENCH_TCP_SECONDS=$tcp_secs" --env "BENCH_WARMUP_SECONDS=$warm" \
 	--env "BENCH_VARIANTS=$variants" --env "BENCH_LOADS=$loads" \
-	--env "BENCH_PROFILE=$profile" --env "BENCH_UNDERLAY_GSO=$gso" \
+	--env "BENCH_PROFILE=$profile" --env "BENCH_UNDERLAY_GSO=$gso" --env "BENCH_OUTER=$outer" \
 	-- scripts/bench/run-in-vm.sh) || rc=$?
 elapsed=$(($(date +%s) - start))
 

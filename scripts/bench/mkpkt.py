@@ -3,7 +3,8 @@
 """Write a trafgen(8) packet configuration of ready-made VXLAN packets.
 
 Each packet is what a GWLB sends an NVA: outer Ethernet, IPv4 (no options,
-TTL 64), UDP (real checksum, as a vxlan device with udpcsum sends it), VXLAN
+TTL 64) or IPv6 (hop limit 64, when --dst is an IPv6 address), UDP (real
+checksum, as a vxlan device with udpcsum sends it), VXLAN
 (I flag, VNI), then the inner Ethernet frame: IPv4 + UDP with a zero-filled
 payload, every checksum correct. All bytes are computed here, so trafgen only
 copies them (no per-packet work in the generator).
@@ -48,6 +49,16 @@ def ipv4_udp(src, dst, sport, dport, payload, ttl=64):
     return hdr + udp
 
 
+def ipv6_udp(src, dst, sport, dport, payload, hlim=64):
+    s, d = ipaddress.IPv6Address(src).packed, ipaddress.IPv6Address(dst).packed
+    ulen = 8 + len(payload)
+    pseudo = s + d + struct.pack("!IxxxB", ulen, 17)
+    udp = struct.pack("!HHHH", sport, dport, ulen, 0) + payload
+    uc = csum(pseudo + udp) or 0xFFFF
+    udp = udp[:6] + struct.pack("!H", uc) + udp[8:]
+    return struct.pack("!IHBB16s16s", 0x60000000, ulen, 17, hlim, s, d) + udp
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True)
@@ -71,13 +82,15 @@ def main():
     if len(payload) < 0:
         ap.error("--frame too small")
     packets = []
+    v6 = ":" in a.dst
+    outer_udp, ethertype = (ipv6_udp, b"\x86\xdd") if v6 else (ipv4_udp, b"\x08\x00")
     for src in a.src.split(","):
         for i in range(a.flows):
             inner = (mac(a.inner_dmac) + mac(a.inner_smac) + b"\x08\x00" +
                      ipv4_udp(a.inner_src, a.inner_dst, 10000 + i, a.inner_dport, payload))
             vxlan = struct.pack("!II", 0x08000000, a.vni << 8)
-            outer = ipv4_udp(src, a.dst, 49152 + i, a.port, vxlan + inner)
-            packets.append(mac(a.dmac) + mac(a.smac) + b"\x08\x00" + outer)
+            outer = outer_udp(src, a.dst, 49152 + i, a.port, vxlan + inner)
+            packets.append(mac(a.dmac) + mac(a.smac) + ethertype + outer)
     with open(a.out, "w") as f:
         for p in packets:
             f.write("{ " + ", ".join("0x%02x" % b for b in p) + " }\n")

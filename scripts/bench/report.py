@@ -269,10 +269,11 @@ def table(meta, summary, rats, over, own, crats, checks):
     lines = []
     add = lines.append
     add("gwlbtun benchmark: kernel %s, smp %s, %s rounds after a warm-up, %ss rate runs, "
-        "%ss TCP runs, underlay GSO %s%s" % (
+        "%ss TCP runs, underlay GSO %s, outer IPv%s%s" % (
             meta.get("kernel", "?"), meta.get("smp", "?"), meta.get("reps", "?"),
             meta.get("rate_seconds", "?"), meta.get("tcp_seconds", "?"),
-            meta.get("underlay_gso", "?"), ", QUICK MODE" if meta.get("quick") == "1" else ""))
+            meta.get("underlay_gso", "?"), meta.get("outer", "4"),
+            ", QUICK MODE" if meta.get("quick") == "1" else ""))
     add("cells: median [min-max] over the rounds; TCG emulation: compare within a run, as ratios")
     add("")
     cells = {k: cell(v) for k, v in summary.items()}

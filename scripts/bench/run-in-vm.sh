@@ -74,6 +74,9 @@ RATE_S=${BENCH_SECONDS:-3}
 TCP_S=${BENCH_TCP_SECONDS:-$RATE_S}
 WARM_S=${BENCH_WARMUP_SECONDS:-2}
 UL_GSO=${BENCH_UNDERLAY_GSO:-on}
+# the tunnels' (outer) family; the inner packets are IPv4 either way
+OUTER=${BENCH_OUTER:-4}
+export OUTER
 SMP=$(nproc)
 ALL_VARIANTS=(gwlbtun gwlbtun-nft seed seed-brnf floor gwlbtun-64 ceiling gwlbtun-strict gwlbtun-sync)
 ALL_LOADS=(udp64 udp64x1024 udp1500 udp64spread tcp cps)
@@ -85,7 +88,8 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
 # Addresses beyond the topology's own.
-FLOOR_DST=10.99.5.1		# routed back to the stand-in by the floor
+FLOOR_DST4=10.99.5.1		# routed back to the stand-in by the floor
+FLOOR_DST6=fd99:5::1
 PEER_NET=10.99.1		# GWLB peers of the extra devices of gwlbtun-64
 N_DEVS=64
 SPREAD=16
@@ -176,6 +180,17 @@ check_note() { # variant rep ok|warn text
 
 # --- the topology and what every variant shares -----------------------------
 
+UL_GW=$(topo_gw_ul)
+UL_NVA=$(topo_nva_ul)
+if [ "$OUTER" = 6 ]; then
+	FLOOR_DST=$FLOOR_DST6
+	# the outer UDP packets on ul-gw, for tc: what the NVA sends back
+	TC_UDP=(protocol ipv6 pref 1 u32 match ip6 protocol 17 0xff)
+else
+	FLOOR_DST=$FLOOR_DST4
+	TC_UDP=(protocol ip pref 1 u32 match ip protocol 17 0xff)
+fi
+
 T0=$(now)
 # shellcheck disable=SC2119 # no HTTP server: cps brings its own
 topo_up
@@ -186,8 +201,8 @@ C_MAC=$(topo_mac "$NS_CLIENT" c0)
 S_MAC=$(topo_mac "$NS_SERVER" s0)
 # No ARP on any measured path: the underlay and the inner neighbours are
 # pinned (a tc drop on ul-gw would also eat ARP replies).
-ip -n "$NS_GWLB" neigh replace "$NVA_UL4" lladdr "$NVA_MAC" dev ul-gw nud permanent
-ip -n "$NS_NVA" neigh replace "$GW_UL4" lladdr "$GW_MAC" dev ul-nva nud permanent
+ip -n "$NS_GWLB" neigh replace "$UL_NVA" lladdr "$NVA_MAC" dev ul-gw nud permanent
+ip -n "$NS_NVA" neigh replace "$UL_GW" lladdr "$GW_MAC" dev ul-nva nud permanent
 ip -n "$NS_CLIENT" neigh replace "$SERVER_IP" lladdr "$S_MAC" dev c0 nud permanent
 ip -n "$NS_SERVER" neigh replace "$CLIENT_IP" lladdr "$C_MAC" dev s0 nud permanent
 tc -n "$NS_GWLB" qdisc add dev ul-gw ingress
@@ -225,13 +240,15 @@ mkpkt() { # name dst src frame flows
 		--inner-dport "$INNER_DPORT" --frame "$4" --flows "$5"
 }
 spread_src=$(for i in $(seq 1 "$SPREAD"); do printf '%s.%d,' "$PEER_NET" "$i"; done)
-mkpkt nva-udp64 "$NVA_UL4" "$GW_UL4" 64 1
-mkpkt nva-udp64x1024 "$NVA_UL4" "$GW_UL4" 64 1024
-mkpkt nva-udp1500 "$NVA_UL4" "$GW_UL4" 1514 1
-mkpkt nva-udp64spread "$NVA_UL4" "${spread_src%,}" 64 1
-mkpkt floor-udp64 "$FLOOR_DST" "$GW_UL4" 64 1
-mkpkt floor-udp64x1024 "$FLOOR_DST" "$GW_UL4" 64 1024
-mkpkt floor-udp1500 "$FLOOR_DST" "$GW_UL4" 1514 1
+mkpkt nva-udp64 "$UL_NVA" "$UL_GW" 64 1
+mkpkt nva-udp64x1024 "$UL_NVA" "$UL_GW" 64 1024
+mkpkt nva-udp1500 "$UL_NVA" "$UL_GW" 1514 1
+if [ "$OUTER" = 4 ]; then
+	mkpkt nva-udp64spread "$UL_NVA" "${spread_src%,}" 64 1
+fi
+mkpkt floor-udp64 "$FLOOR_DST" "$UL_GW" 64 1
+mkpkt floor-udp64x1024 "$FLOOR_DST" "$UL_GW" 64 1024
+mkpkt floor-udp1500 "$FLOOR_DST" "$UL_GW" 1514 1
 
 # The 100-rule ruleset of (b) and (c'): a plausible NVA forward policy
 # written as a flat list (no sets), so each packet of a new flow walks it:
@@ -269,6 +286,7 @@ cp "$W/ruleset.nft" "$OUT/ruleset.nft"
 	echo "tcp_seconds=$TCP_S"
 	echo "warmup_seconds=$WARM_S"
 	echo "underlay_gso=$UL_GSO"
+	echo "outer=$OUTER"
 	echo "variants=${VARIANTS[*]}"
 	echo "loads=${LOADS[*]}"
 	echo "trafgen=$(trafgen -v 2>/dev/null | head -n 1 | tr -d '\n' || true)"
@@ -413,17 +431,23 @@ setup() {
 		seed_static_fdb || return 1
 		ip netns exec "$NS_NVA" nft -f "$W/ruleset.nft" ;;
 	floor)
-		ip netns exec "$NS_NVA" sysctl -qw net.ipv4.ip_forward=1 \
-			net.ipv4.conf.all.send_redirects=0 \
-			net.ipv4.conf.ul-nva.send_redirects=0 || return 1
-		ip -n "$NS_NVA" route add "$FLOOR_DST/32" via "$GW_UL4" dev ul-nva ;;
+		if [ "$OUTER" = 6 ]; then
+			# (IPv6 has no switch for redirects; they are rate-limited)
+			ip netns exec "$NS_NVA" sysctl -qw net.ipv6.conf.all.forwarding=1 || return 1
+		else
+			ip netns exec "$NS_NVA" sysctl -qw net.ipv4.ip_forward=1 \
+				net.ipv4.conf.all.send_redirects=0 \
+				net.ipv4.conf.ul-nva.send_redirects=0 || return 1
+		fi
+		ip -n "$NS_NVA" route add "$FLOOR_DST" via "$UL_GW" dev ul-nva ;;
 	gwlbtun-64)
+		# its extra GWLB addresses (10.99.1.N) are IPv4
+		[ "$OUTER" = 4 ] || { blog "gwlbtun-64: IPv4 outer only"; return 1; }
 		topo_nva_up gwlbtun
 		add_extra_devs ;;
 	null)
 		tc -n "$NS_NVA" qdisc add dev ul-nva ingress &&
-			tc -n "$NS_NVA" filter add dev ul-nva ingress protocol ip \
-				pref 1 u32 match ip protocol 17 0xff action drop ;;
+			tc -n "$NS_NVA" filter add dev ul-nva ingress "${TC_UDP[@]}" action drop ;;
 	ceiling)
 		ip -n "$NS_GWLB" link add j-ext type veth peer name j-int || return 1
 		ip -n "$NS_GWLB" link set j-ext master br-ext up &&
@@ -448,8 +472,9 @@ teardown() {
 		topo_nva_down
 		brnf_off ;;
 	floor)
-		ip -n "$NS_NVA" route del "$FLOOR_DST/32" || true
-		ip netns exec "$NS_NVA" sysctl -qw net.ipv4.ip_forward=0 || true ;;
+		ip -n "$NS_NVA" route del "$FLOOR_DST" || true
+		ip netns exec "$NS_NVA" sysctl -qw net.ipv4.ip_forward=0 \
+			net.ipv6.conf.all.forwarding=0 || true ;;
 	gwlbtun-64)
 		del_extra_devs
 		topo_nva_down ;;
@@ -583,12 +608,11 @@ run_variant() {
 	loads=" ${ll[*]} "
 	if [[ $loads == *" udp"* ]]; then
 		rate=1
-		tc -n "$NS_GWLB" filter add dev ul-gw ingress protocol ip pref 1 \
-			u32 match ip protocol 17 0xff action drop
+		tc -n "$NS_GWLB" filter add dev ul-gw ingress "${TC_UDP[@]}" action drop
 		for l in "${ll[@]}"; do
 			case $l in udp*) rate_run "$v" "$l" "$rep" "$s" ;; esac
 		done
-		tc -n "$NS_GWLB" filter del dev ul-gw ingress protocol ip pref 1 u32
+		tc -n "$NS_GWLB" filter del dev ul-gw ingress "${TC_UDP[@]:0:5}"
 	fi
 	if [[ $loads == *" tcp "* || $loads == *" cps "* ]]; then
 		if path_ok; then
@@ -645,8 +669,7 @@ for v in "${PROFILE[@]}"; do
 	flush_standin
 	ACTIVE=$v
 	setup "$v"
-	tc -n "$NS_GWLB" filter add dev ul-gw ingress protocol ip pref 1 \
-		u32 match ip protocol 17 0xff action drop
+	tc -n "$NS_GWLB" filter add dev ul-gw ingress "${TC_UDP[@]}" action drop
 	if [ "$v" = floor ]; then
 		trafgen_start "$W/floor-udp64.cfg"
 	else
@@ -656,7 +679,7 @@ for v in "${PROFILE[@]}"; do
 	(cd "$W" && perf record -a -g -F 1999 -o "$W/perf-$v.data" -- sleep "$RATE_S") \
 		>"$W/perf-record.log" 2>&1 || blog "perf record failed: $(tail -n 2 "$W/perf-record.log")"
 	trafgen_stop
-	tc -n "$NS_GWLB" filter del dev ul-gw ingress protocol ip pref 1 u32
+	tc -n "$NS_GWLB" filter del dev ul-gw ingress "${TC_UDP[@]:0:5}"
 	teardown "$v"
 	ACTIVE=''
 	if [ -s "$W/perf-$v.data" ]; then
