@@ -31,7 +31,7 @@ LABELS = {
     "gwlbtun-nft": "(b) gwlbtun + 100 rules, ct",
     "seed": "(c) seed: bridge + 2 vxlan",
     "seed-brnf": "(c') seed + br_nf + 100 rules",
-    "floor": "(d) floor: IPv4 forwarding",
+    "floor": "(d) floor: IP forwarding",
     "gwlbtun-64": "(a) with 64 devices",
     "ceiling": "no NVA (bridges joined)",
     "null": "(e) null: rx, dropped at once",
