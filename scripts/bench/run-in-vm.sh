@@ -212,10 +212,7 @@ tc -n "$NS_GWLB" qdisc add dev ul-gw ingress
 # through the veth pair to the NVA, as the topology does in every test.
 # gro: that, and GRO at the NVA's port (topo_ul_gro on).
 if [ "$UL_GSO" = off ]; then
-	ip netns exec "$NS_GWLB" ethtool -K ul-gw tx-udp_tnl-segmentation off \
-		tx-udp_tnl-csum-segmentation off >/dev/null
-	ip netns exec "$NS_NVA" ethtool -K ul-nva tx-udp_tnl-segmentation off \
-		tx-udp_tnl-csum-segmentation off >/dev/null
+	topo_ul_segment >/dev/null
 elif [ "$UL_GSO" = gro ]; then
 	topo_ul_gro on >/dev/null
 fi

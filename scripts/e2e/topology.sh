@@ -577,6 +577,26 @@ topo_procnet_hold() {
 	done
 }
 
+# topo_settle FILE...: wait (up to 10 s) until none of FILE (/proc/net files
+# read through the holders of topo_procnet_hold) changed in 0.5 s, so that a
+# count taken next holds every packet of the step before it. Starts no
+# process. Returns 1 if they kept changing or one could not be read.
+topo_settle() {
+	local a b f n=0
+	local -a l
+	for ((n = 0; n <= 20; n++)); do
+		((n == 0)) || sleep 0.5
+		b=
+		for f in "$@"; do
+			mapfile -t l <"$f" || return 1
+			b+="${l[*]}"
+		done
+		if ((n > 0)) && [ "$a" = "$b" ]; then return 0; fi
+		a=$b
+	done
+	return 1
+}
+
 # topo_netdev_counter VAR NS DEV INDEX: sets VAR to counter INDEX of DEV in
 # NS's /proc/net/dev (0 rx bytes, 1 rx packets, 3 rx drops, 8 tx bytes, 9 tx
 # packets, 11 tx drops), read through NS's holder (topo_procnet_hold); to ""

@@ -232,35 +232,12 @@ get() {
 	echo x
 }
 
-# quiet_sig: sets QUIET_SIG to every namespace's device counters and the
-# NVA's IP, UDP and TCP counters, read through the /proc/net holders: it
-# changes while packets still move, and costs no process (a snapshot costs
-# five, about 5 s on the debug kernel).
-quiet_sig() {
-	local f
-	local -a l
-	QUIET_SIG=
-	for f in "${TOPO_PROCNET[$NS_CLIENT]}/dev" "${TOPO_PROCNET[$NS_SERVER]}/dev" \
-		"${TOPO_PROCNET[$NS_GWLB]}/dev" "${TOPO_PROCNET[$NS_NVA]}"/{dev,snmp,snmp6}; do
-		mapfile -t l <"$f" || return 1
-		QUIET_SIG+="${l[*]}"
-	done
-}
-
-# settle: wait (up to 10 s) until nothing moved in 0.5 s, so that the
-# snapshot taken next holds every packet of the step before it.
+# settle: topo_settle on every namespace's device counters and the NVA's
+# IP, UDP and TCP counters: they change while packets still move (a
+# snapshot would cost five processes, about 5 s on the debug kernel).
 settle() {
-	local a n=0
-	quiet_sig || return 1
-	a=$QUIET_SIG
-	while ((n < 20)); do
-		sleep 0.5
-		quiet_sig || return 1
-		[ "$a" = "$QUIET_SIG" ] && return 0
-		a=$QUIET_SIG
-		n=$((n + 1))
-	done
-	return 1
+	topo_settle "${TOPO_PROCNET[$NS_CLIENT]}/dev" "${TOPO_PROCNET[$NS_SERVER]}/dev" \
+		"${TOPO_PROCNET[$NS_GWLB]}/dev" "${TOPO_PROCNET[$NS_NVA]}"/{dev,snmp,snmp6}
 }
 
 # dev_rx VAR: sets VAR to the packets $GWLB_DEV received (both tunnels), from

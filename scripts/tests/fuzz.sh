@@ -186,33 +186,11 @@ delta() {
 	echo "$out"
 }
 
-# quiet_sig: sets QUIET_SIG to the NVA's and the GWLB stand-in's device
-# counters and the NVA's IP and UDP counters, read through the /proc/net
-# holders: it changes while packets still cross the NVA, and costs no process.
-quiet_sig() {
-	local f
-	local -a l
-	QUIET_SIG=
-	for f in "${TOPO_PROCNET[$NS_NVA]}"/{dev,snmp,snmp6} "${TOPO_PROCNET[$NS_GWLB]}/dev"; do
-		mapfile -t l <"$f" || return 1
-		QUIET_SIG+="${l[*]}"
-	done
-}
-
-# settle: wait (up to 10 s) until nothing moved in 0.5 s, so that the
-# snapshot taken next holds every packet of the step before it.
+# settle: topo_settle on the NVA's and the GWLB stand-in's device counters
+# and the NVA's IP and UDP counters: they change while packets still cross
+# the NVA.
 settle() {
-	local a n=0
-	quiet_sig || return 1
-	a=$QUIET_SIG
-	while ((n < 20)); do
-		sleep 0.5
-		quiet_sig || return 1
-		[ "$a" = "$QUIET_SIG" ] && return 0
-		a=$QUIET_SIG
-		n=$((n + 1))
-	done
-	return 1
+	topo_settle "${TOPO_PROCNET[$NS_NVA]}"/{dev,snmp,snmp6} "${TOPO_PROCNET[$NS_GWLB]}/dev"
 }
 
 # drops_text DELTA: the nonzero drop reasons, "name=N ...".
