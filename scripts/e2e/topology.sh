@@ -583,13 +583,13 @@ topo_procnet_hold() {
 # process. Returns 1 if they kept changing or one could not be read.
 topo_settle() {
 	local a b f n=0
-	local -a l
+	local -a lines
 	for ((n = 0; n <= 20; n++)); do
 		((n == 0)) || sleep 0.5
 		b=
 		for f in "$@"; do
-			mapfile -t l <"$f" || return 1
-			b+="${l[*]}"
+			mapfile -t lines <"$f" || return 1
+			b+="${lines[*]}"
 		done
 		if ((n > 0)) && [ "$a" = "$b" ]; then return 0; fi
 		a=$b
