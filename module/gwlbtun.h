@@ -188,6 +188,7 @@ struct gwlbtun_net {
 	struct gwlbtun_pcpu_stats __percpu *unmatched;
 	/* Bumped when a device comes, goes or is reconfigured: see dumps. */
 	unsigned int gen;
+	bool early_hooked;	/* early_rx's PRE_ROUTING hook is in, RTNL */
 };
 
 /* RTNL held. A dump's cb->seq is gen + 1, which must never be 0. */
@@ -242,6 +243,10 @@ int gwlbtun_reply_attach(struct gwlbtun_config *cfg, struct sk_buff *skb,
 bool gwlbtun_reply_recover(struct gwlbtun_config *cfg, struct sk_buff *skb);
 const struct gwlbtun_reply *gwlbtun_reply_of(const struct sk_buff *skb);
 void gwlbtun_reply_release_all(struct gwlbtun_config *cfg);
+
+/* early.c */
+int gwlbtun_early_sync(struct net *net, struct gwlbtun_net *gn,
+		       struct netlink_ext_ack *extack);
 
 /* socket.c */
 struct gwlbtun_sock *gwlbtun_sock_get(struct net *net, u16 port, int family,

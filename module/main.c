@@ -55,6 +55,7 @@ static void __net_exit gwlbtun_net_exit_batch(struct list_head *net_list)
 		struct gwlbtun_net *gn = gwlbtun_pernet(net);
 
 		WARN_ON_ONCE(!list_empty(&gn->socks));
+		WARN_ON_ONCE(gn->early_hooked);
 		free_percpu(gn->unmatched);
 	}
 }

@@ -75,17 +75,34 @@ struct gwlbtun_sock *gwlbtun_sock_get(struct net *net, u16 port, int family,
 			NL_SET_ERR_MSG(extack, "cannot open the UDP tunnel socket");
 		return ERR_PTR(err);
 	}
-	list_add(&gs->list, &gn->socks);
+	/* The early_rx hook walks the list under RCU. */
+	list_add_rcu(&gs->list, &gn->socks);
+	err = gwlbtun_early_sync(net, gn, extack);
+	if (err) {
+		list_del_rcu(&gs->list);
+		udp_tunnel_sock_release(gs->sock);
+		kfree(gs);
+		return ERR_PTR(err);
+	}
 	return gs;
 }
 
 void gwlbtun_sock_put(struct gwlbtun_sock *gs)
 {
+	struct net *net;
+
 	ASSERT_RTNL();
 	if (!gs || --gs->refs)
 		return;
-	list_del(&gs->list);
-	/* Unhooks the receive path and waits for readers before closing. */
+	net = sock_net(gs->sock->sk);
+	/* The early_rx hook walks the list under RCU: out of it, and the
+	 * hook gone with the last IPv4 socket, before the socket is closed.
+	 */
+	list_del_rcu(&gs->list);
+	gwlbtun_early_sync(net, gs->gn, NULL);
+	/* Unhooks the receive path and waits for readers (the early_rx
+	 * hook's too: it runs under RCU) before closing.
+	 */
 	udp_tunnel_sock_release(gs->sock);
 	kfree(gs);
 }

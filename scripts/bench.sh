@@ -82,7 +82,7 @@ outer=${BENCH_OUTER:-4}
 case $outer in 4 | 6) ;; *) msg "BENCH_OUTER must be 4 or 6"; exit 2 ;; esac
 for v in $variants; do
 	case $v in
-	gwlbtun | gwlbtun-nft | seed | seed-brnf | floor | null | gwlbtun-64 | ceiling | gwlbtun-strict | gwlbtun-sync) ;;
+	gwlbtun | gwlbtun-early | gwlbtun-nft | seed | seed-brnf | floor | null | gwlbtun-64 | ceiling | gwlbtun-strict | gwlbtun-sync) ;;
 	*) msg "unknown variant: $v"; exit 2 ;;
 	esac
 done

@@ -28,6 +28,7 @@ import sys
 
 LABELS = {
     "gwlbtun": "(a) gwlbtun, hooks, no rules",
+    "gwlbtun-early": "(a) + early_rx (PRE_ROUTING)",
     "gwlbtun-nft": "(b) gwlbtun + 100 rules, ct",
     "seed": "(c) seed: bridge + 2 vxlan",
     "seed-brnf": "(c') seed + br_nf + 100 rules",
@@ -39,7 +40,7 @@ LABELS = {
     "gwlbtun-sync": "(f') (f) + conntrackd sync",
 }
 SHORT = {
-    "gwlbtun": "a gwlbtun", "gwlbtun-nft": "b gwlbtun+nft", "seed": "c seed",
+    "gwlbtun": "a gwlbtun", "gwlbtun-early": "a early_rx", "gwlbtun-nft": "b gwlbtun+nft", "seed": "c seed",
     "seed-brnf": "c' seed+brnf", "floor": "d floor", "gwlbtun-64": "a 64 devs",
     "ceiling": "ceiling", "null": "e null",
     "gwlbtun-strict": "f strict", "gwlbtun-sync": "f' sync",
@@ -51,12 +52,14 @@ RATE_LOADS = [
     ("udp64spread", "64B 16 of 64 devs"),
 ]
 TCP_LOADS = [("tcp", "TCP Mbit/s"), ("cps", "conn/s")]
-RATE_ROWS = ["gwlbtun", "gwlbtun-nft", "seed", "seed-brnf", "floor", "gwlbtun-64", "null"]
-TCP_ROWS = ["gwlbtun", "gwlbtun-nft", "seed", "seed-brnf", "ceiling", "gwlbtun-strict", "gwlbtun-sync"]
+RATE_ROWS = ["gwlbtun", "gwlbtun-early", "gwlbtun-nft", "seed", "seed-brnf", "floor", "gwlbtun-64", "null"]
+TCP_ROWS = ["gwlbtun", "gwlbtun-early", "gwlbtun-nft", "seed", "seed-brnf", "ceiling", "gwlbtun-strict", "gwlbtun-sync"]
 
 # (name, numerator, denominator, loads): numerator/denominator per round
 RATIOS = [
     ("gwlbtun / floor", ("gwlbtun", None), ("floor", None), ["udp64", "udp64x1024", "udp1500"]),
+    ("early / floor", ("gwlbtun-early", None), ("floor", None), ["udp64", "udp64x1024", "udp1500"]),
+    ("early / gwlbtun", ("gwlbtun-early", None), ("gwlbtun", None), ["udp64", "udp64x1024", "udp1500", "tcp", "cps"]),
     ("gwlbtun / seed", ("gwlbtun", None), ("seed", None), ["udp64", "udp64x1024", "udp1500", "tcp", "cps"]),
     ("(b) / (c')", ("gwlbtun-nft", None), ("seed-brnf", None), ["udp64", "udp64x1024", "udp1500", "tcp", "cps"]),
     ("(b) / (a): ruleset cost", ("gwlbtun-nft", None), ("gwlbtun", None), ["udp64", "udp64x1024", "udp1500"]),
@@ -172,6 +175,8 @@ def ratios(summary):
 # so that, like the rate ratios, more than 1 means the numerator is faster.
 COST_RATIOS = [
     ("own cost: floor / gwlbtun", "gwlbtun", "floor"),
+    ("own cost: floor / early", "gwlbtun-early", "floor"),
+    ("own cost: gwlbtun / early", "gwlbtun-early", "gwlbtun"),
     ("own cost: seed / gwlbtun", "gwlbtun", "seed"),
     ("own cost: (c') / (b)", "gwlbtun-nft", "seed-brnf"),
 ]

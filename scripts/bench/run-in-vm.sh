@@ -78,7 +78,7 @@ UL_GSO=${BENCH_UNDERLAY_GSO:-on}
 OUTER=${BENCH_OUTER:-4}
 export OUTER
 SMP=$(nproc)
-ALL_VARIANTS=(gwlbtun gwlbtun-nft seed seed-brnf floor gwlbtun-64 ceiling gwlbtun-strict gwlbtun-sync)
+ALL_VARIANTS=(gwlbtun gwlbtun-early gwlbtun-nft seed seed-brnf floor gwlbtun-64 ceiling gwlbtun-strict gwlbtun-sync)
 ALL_LOADS=(udp64 udp64x1024 udp1500 udp64spread tcp cps)
 read -r -a VARIANTS <<<"${BENCH_VARIANTS:-${ALL_VARIANTS[*]}}"
 read -r -a LOADS <<<"${BENCH_LOADS:-${ALL_LOADS[*]}}"
@@ -152,7 +152,7 @@ in_list() {
 
 variant_loads() {
 	case $1 in
-	gwlbtun | gwlbtun-nft | seed | seed-brnf) echo udp64 udp64x1024 udp1500 tcp cps ;;
+	gwlbtun | gwlbtun-early | gwlbtun-nft | seed | seed-brnf) echo udp64 udp64x1024 udp1500 tcp cps ;;
 	floor | null) echo udp64 udp64x1024 udp1500 ;;
 	gwlbtun-64) echo udp64 udp64spread ;;
 	ceiling | gwlbtun-strict | gwlbtun-sync) echo tcp cps ;;
@@ -413,6 +413,11 @@ strict_down() {
 setup() {
 	case $1 in
 	gwlbtun) topo_nva_up gwlbtun ;;
+	gwlbtun-early)
+		# early_rx is a load-time parameter: the module is reloaded with
+		# it (no gwlbtun device is left by the previous variant's teardown)
+		gwlbtun_unload && gwlbtun_load early_rx=1 || return 1
+		topo_nva_up gwlbtun ;;
 	gwlbtun-strict) strict_up ;;
 	gwlbtun-sync)
 		sync_link_up && strict_up && ctd_up ;;
@@ -456,6 +461,10 @@ setup() {
 teardown() {
 	case $1 in
 	gwlbtun) topo_nva_down ;;
+	gwlbtun-early)
+		topo_nva_down
+		# and back without it, for the other variants
+		gwlbtun_unload && gwlbtun_load ;;
 	gwlbtun-strict) strict_down ;;
 	gwlbtun-sync)
 		ctd_down
@@ -585,9 +594,15 @@ cps_run() { # variant rep seconds
 	fi
 }
 
+# Ip InDelivers of the NVA's namespace, and what its underlay port received
+ip_in_delivers() {
+	ip netns exec "$NS_NVA" awk '/^Ip:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "InDelivers") c = i; h = 1 } else print $c }' /proc/net/snmp
+}
+ul_rx() { ip netns exec "$NS_NVA" cat /sys/class/net/ul-nva/statistics/rx_packets; }
+
 # run_variant VARIANT REP: set up, every selected load once, checks, tear down.
 run_variant() {
-	local v=$1 rep=$2 s=$RATE_S ts=$TCP_S l loads hits rate=0 t
+	local v=$1 rep=$2 s=$RATE_S ts=$TCP_S l loads hits rate=0 t IND0=0 IND1=0 ULRX0=0 ULRX1=0
 	local -a ll
 	if [ "$rep" = 0 ]; then s=$WARM_S; ts=$WARM_S; fi
 	read -r -a ll <<<"$(selected_loads "$v")"
@@ -605,11 +620,15 @@ run_variant() {
 	loads=" ${ll[*]} "
 	if [[ $loads == *" udp"* ]]; then
 		rate=1
+		IND0=$(ip_in_delivers)
+		ULRX0=$(ul_rx)
 		tc -n "$NS_GWLB" filter add dev ul-gw ingress "${TC_UDP[@]}" action drop
 		for l in "${ll[@]}"; do
 			case $l in udp*) rate_run "$v" "$l" "$rep" "$s" ;; esac
 		done
 		tc -n "$NS_GWLB" filter del dev ul-gw ingress "${TC_UDP[@]:0:5}"
+		IND1=$(ip_in_delivers)
+		ULRX1=$(ul_rx)
 	fi
 	if [[ $loads == *" tcp "* || $loads == *" cps "* ]]; then
 		if path_ok; then
@@ -626,6 +645,23 @@ run_variant() {
 			check_note "$v" "$rep" warn "the ruleset's last rule counted no packets: it does not see the traffic"
 		else
 			check_note "$v" "$rep" ok "the ruleset's last rule counted ${hits:-0} packets"
+		fi ;;
+	esac
+	case $v in
+	gwlbtun | gwlbtun-early)
+		# early_rx takes the outer packets before local delivery: the NVA's
+		# Ip InDelivers then stays far below what it received
+		if [ "$rate" = 1 ]; then
+			local d r
+			d=$((IND1 - IND0))
+			r=$((ULRX1 - ULRX0))
+			if [ "$v" = gwlbtun-early ] && ((d * 10 > r)); then
+				check_note "$v" "$rep" warn "early_rx: $d of $r outer packets went through local delivery"
+			elif [ "$v" = gwlbtun ] && ((d * 10 < r * 9)); then
+				check_note "$v" "$rep" warn "only $d of $r outer packets went through local delivery"
+			else
+				check_note "$v" "$rep" ok "local deliveries $d of $r received"
+			fi
 		fi ;;
 	esac
 	case $v in

@@ -41,7 +41,7 @@ if [ -n "$ko" ]; then
 	check "modinfo: license GPL" grep -qE '^license: +GPL$' <<<"$info"
 	check "modinfo: description and author" \
 		bash -c 'grep -q "^description: .*Gateway Load Balancer" <<<"$1" && grep -q "^author:" <<<"$1"' _ "$info"
-	for p in ifname external_vni external_port internal_vni internal_port peers; do
+	for p in ifname external_vni external_port internal_vni internal_port peers early_rx; do
 		check "modinfo: parameter $p documented" grep -qE "^parm: +$p:.+" <<<"$info"
 	done
 	check "the DKMS-built module loads in Debian's $kver kernel (modprobe, link add, genl family, rmmod)" \

@@ -24,7 +24,7 @@ for d in ${deps//,/ }; do modprobe "$d"; done
 
 # modinfo documents every parameter.
 info=$(modinfo "$GWLBTUN_KO")
-for p in ifname external_vni external_port internal_vni internal_port peers; do
+for p in ifname external_vni external_port internal_vni internal_port peers early_rx; do
 	if grep -qE "^parm: +$p:.{20,}" <<<"$info"; then ok "modinfo documents $p"; else notok "modinfo lacks $p"; fi
 done
 
