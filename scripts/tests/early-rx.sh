@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# vmtest: timeout=240 debug=yes
+# vmtest: timeout=240
 #
 # early-rx.sh - the early_rx module parameter: with the module loaded with
 # early_rx=1, the IPv4 tunnel packets are taken in PRE_ROUTING, before local

@@ -39,6 +39,8 @@
 # family (vxfuzz.py check; reassembled-and-refragmented fragments are
 # allowed in phase 2), to the GWLB's address, VXLAN flags 0x08, reserved
 # bits 0; nothing UDP came back to the rogue sender (capture on ul-rogue).
+# On the debug kernel (module loaded with early_rx=1): Ip InDelivers grew by
+# less than Udp InDatagrams, i.e. the IPv4 packets took the early hook.
 # Phase 2 cannot be exact: fragments held for reassembly that never
 # complete (or that an overlap kills) are freed by the IP reassembly code,
 # and a reassembled datagram is refragmented to the largest size that
@@ -53,7 +55,17 @@ e2e_test_init
 need_modules veth vxlan bridge nf_conntrack nf_tables nft_ct nft_reject_inet \
 	nft_log nf_log_syslog nft_limit
 need_cmds nft jq tcpdump python3 curl
-gwlbtun_load
+# On the debug kernel the module takes the IPv4 outer packets in PRE_ROUTING
+# (early_rx=1), so that KASAN and UBSAN judge both of its receive entries on
+# the corpus: the early hook (IPv4) and the socket (IPv6). Debian's kernel
+# runs the default, the socket for both.
+EARLY=0
+if [ "${GWLBTUN_VM_DEBUG:-}" = 1 ]; then
+	EARLY=1
+	gwlbtun_load early_rx=1
+else
+	gwlbtun_load
+fi
 # The log rule logs from the NVA's namespace too.
 sysctl -qw net.netfilter.nf_log_all_netns=1
 export NVA=gwlbtun OUTER=4
@@ -138,10 +150,12 @@ ip -n "$NS_GWLB" link set gw-s down
 # once after each step, when settle (which starts no process) says it is quiet.
 snapshot() {
 	local nv gw
-	# gwlbctl's stats, the netdev counters, Udp InErrors, Udp6InErrors
+	# gwlbctl's stats, the netdev counters, Udp InErrors, Udp6InErrors,
+	# Ip InDelivers and Udp InDatagrams
 	nv=$(nva sh -c '"$1" -j stats -a && nft -j list table netdev fuzzul &&
 		awk '\''$1 == "Udp:" && $4 ~ /^[0-9]+$/ {print $4}'\'' /proc/net/snmp &&
-		awk '\''$1 == "Udp6InErrors" {print $2}'\'' /proc/net/snmp6' sh "$GWLBCTL") || nv=
+		awk '\''$1 == "Udp6InErrors" {print $2}'\'' /proc/net/snmp6 &&
+		awk '\''$1 == "Ip:" && $10 ~ /^[0-9]+$/ {print $10} $1 == "Udp:" && $2 ~ /^[0-9]+$/ {print $2}'\'' /proc/net/snmp' sh "$GWLBCTL") || nv=
 	gw=$(ip netns exec "$NS_GWLB" nft -j list counter netdev back reflected) || gw=
 	printf '%s\n%s\n' "$nv" "$gw" | jq -rs --arg dev "$GWLB_DEV" '
 		def ctr($o; $n): [$o.nftables[] | .counter? | select(. != null and .name == $n) | .packets][0];
@@ -154,8 +168,8 @@ snapshot() {
 		   pna: $d.drops.peer_not_allowed, down: $d.drops.device_down,
 		   after: $after, unmatched: $u}
 		+ ($d.drops | with_entries(.key |= "d_" + .))
-		+ {udperr: (.[2] + .[3]), ul_gwlb: ctr(.[1]; "from_gwlb"),
-		   ul_rogue: ctr(.[1]; "from_rogue"), back: ctr(.[4]; "reflected")}
+		+ {udperr: (.[2] + .[3]), ipdeliv: .[4], udpin: .[5], ul_gwlb: ctr(.[1]; "from_gwlb"),
+		   ul_rogue: ctr(.[1]; "from_rogue"), back: ctr(.[6]; "reflected")}
 		| to_entries | map("\(.key)=\(.value // "x")") | join(" ")' 2>/dev/null || echo "snapshot=x"
 }
 
@@ -272,6 +286,12 @@ fuzz_phase() {
 	back=$(get "$d" back)
 	check "$name: every UDP packet sent reached the NVA's underlay ($arrived of $((sent + rsent)))" \
 		eq "$arrived" $((sent + rsent))
+	# Through the socket every IPv4 datagram is first an IP local delivery;
+	# the early hook counts the datagram but delivers nothing.
+	if [ "$EARLY" = 1 ]; then
+		check "$name: early_rx took the IPv4 tunnel packets before local delivery (Ip InDelivers +$(get "$d" ipdeliv) < Udp InDatagrams +$(get "$d" udpin))" \
+			test "$(get "$d" ipdeliv)" -lt "$(get "$d" udpin)"
+	fi
 	check "$name: arrived ($arrived) == UDP stack drops ($(get "$d" udperr)) + netns unmatched ($(get "$d" unmatched)) + peer-not-allowed ($(get "$d" pna)) + device-down ($(get "$d" down)) + rx ($rx)" \
 		eq "$arrived" $(($(get "$d" udperr) + pre + rx))
 	if [ "$frags" = only ]; then
