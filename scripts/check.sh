@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make check: every check and test of the project, in order, each counted;
+# make check: every check and test of the project, each counted (in order,
+# but for the four host-only steps that run beside the VM tests: "beside");
 # ends with one line "N passed, N failed, N skipped" and fails when anything
 # failed, or when a full run executed fewer steps, KUnit suites or VM tests
 # than the tree defines. Skipped tests are reported, never counted as passed.
@@ -44,13 +45,58 @@ step() {
 # counted NAME COMMAND...: a runner that ends with "N passed, N failed"
 # (", N skipped" may follow: reported and totalled, never counted as passed)
 counted() {
-	local name=$1 log p f s rc
+	local name=$1 log rc
 	selected "$name" || return 0
 	steps_run=$((steps_run + 1))
 	shift
 	log=$logdir/$name.log
 	"$@" 2>&1 | tee "$log" | sed -u 's/^/    /'
 	rc=${PIPESTATUS[0]}
+	counted_verdict "$name" "$log" "$rc"
+}
+
+# beside step|counted NAME COMMAND...: a host-only step started now, in the
+# background, at the lowest CPU priority (nice 19), and reported (its output,
+# then its verdict, as step or counted would) by reap_beside, in the order
+# started. For the steps that read nothing the VM tests write and write
+# nothing they read: they run on the host CPU the guests leave idle, which
+# is about an eighth of the VM phase (guests sleep; a two-CPU guest seldom
+# keeps both busy).
+beside_names=() beside_kinds=() beside_pids=()
+beside() {
+	local kind=$1 name=$2
+	selected "$name" || return 0
+	steps_run=$((steps_run + 1))
+	shift 2
+	# a subshell: COMMAND may be a function of this file
+	(renice -n 19 -p "$BASHPID" >/dev/null && "$@") >"$logdir/$name.log" 2>&1 </dev/null &
+	beside_names+=("$name")
+	beside_kinds+=("$kind")
+	beside_pids+=("$!")
+}
+
+reap_beside() {
+	local i rc name log
+	for i in "${!beside_pids[@]}"; do
+		rc=0
+		wait "${beside_pids[i]}" || rc=$?
+		name=${beside_names[i]}
+		log=$logdir/$name.log
+		if [ "${beside_kinds[i]}" = counted ]; then
+			sed 's/^/    /' "$log"
+			counted_verdict "$name" "$log" "$rc"
+		elif [ "$rc" = 0 ]; then
+			pass "$name"
+		else
+			fail "$name" 1 "$log"
+		fi
+	done
+}
+
+# counted_verdict NAME LOG RC: count a runner's "N passed, N failed[, N
+# skipped]" line; no such line, or a non-zero exit, is a failure
+counted_verdict() {
+	local name=$1 log=$2 rc=$3 p f s
 	read -r p f s < <(sed -n 's/^\([0-9]\+\) passed, \([0-9]\+\) failed\(, \([0-9]\+\) skipped\)\{0,1\}.*/\1 \2 \4/p' "$log" | tail -n 1)
 	p=${p:-0}
 	f=${f:-0}
@@ -147,7 +193,8 @@ kunit_missing() {
 
 kunit() {
 	local out=$logdir/kunit.out line p f s rc missing name
-	kunit/run.sh >"$out" 2>&1
+	# beside the VM tests, at nice 19, the UML run may wait for the CPU
+	kunit/run.sh --timeout=1200 >"$out" 2>&1
 	rc=$?
 	cat "$out"
 	# kunit.py: "Ran N tests: passed: P[, failed: F][, crashed: C][, skipped: S][, errors: E]"
@@ -215,18 +262,21 @@ echo "== gwlbtun make check ($(date -u '+%Y-%m-%d %H:%M UTC'))"
 step build-W=1 build_w1
 step gwlbctl-build make -C scripts/gwlbctl
 step sparse-C=2 sparse
-step checkpatch-strict checkpatch
-step shellcheck shellcheck_all
-counted kunit kunit
-counted gwlbctl-cli gwlbctl_cli
 step debug-kernel scripts/vm/debug-kernel.sh
+# these four read the sources and write only their own build trees (KUnit's
+# under /var/cache/gwlbtun, gwlbctl's test binaries): beside the VM tests
+beside step checkpatch-strict checkpatch
+beside step shellcheck shellcheck_all
+beside counted kunit kunit
+beside counted gwlbctl-cli gwlbctl_cli
 counted vm-selftest scripts/vm/selftest.sh
 counted vmtest vmtests
+reap_beside
 counted dkms scripts/host-tests/dkms.sh
 counted deb scripts/host-tests/deb.sh
 
 # A full run must have run every step this file defines.
-steps_defined=$(grep -cE '^(step|counted) ' "$self")
+steps_defined=$(grep -cE '^(step|counted|beside (step|counted)) ' "$self")
 if [ -z "${CHECK_ONLY:-}" ] && [ "$steps_run" -ne "$steps_defined" ]; then
 	failed=$((failed + 1))
 	failures+=("steps: $steps_run of the $steps_defined steps in scripts/check.sh ran")
