@@ -224,7 +224,7 @@ CURL_OUT=$TOPO_TMP/curl-late.out
 ip netns exec "$NS_CLIENT" curl -sS --noproxy '*' --connect-timeout 20 --max-time 30 \
 	"http://$SERVER_IP:$SERVER_PORT/api/ip" >"$CURL_OUT" 2>&1 &
 CURL_PID=$!
-if topo_wait 10 queue_holds 1; then
+if topo_wait $(($(vm_ms 10000) / 1000)) queue_holds 1; then
 	ok "consumer stopped: the SYN waits in the queue ($(queue_total) queued)"
 else
 	not_ok "consumer stopped: the SYN waits in the queue ($(queue_total) queued)"
@@ -326,7 +326,7 @@ kill -s STOP "$NFQ_PID"
 for i in 1 2 3 4; do
 	topo_spawn "$NS_CLIENT" "$TOPO_TMP/held-$i.log" nc -z -w 30 "$SERVER_IP" "$SERVER_PORT"
 done
-topo_wait 10 queue_holds 4 || true
+topo_wait $(($(vm_ms 10000) / 1000)) queue_holds 4 || true
 held=$(queue_total)
 check "consumer stopped: $held packets wait in queue 0 (at least 4)" gt "$held" 3
 # bounded CMD...: run CMD under timeout 20 (scaled: vm_ms); "ELAPSED_MS EXIT"

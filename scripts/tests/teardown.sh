@@ -119,7 +119,7 @@ EOF
 		topo_spawn "$NS_CLIENT" "$TOPO_TMP/held-$i.log" nc -z -w 30 "$SERVER_IP" "$SERVER_PORT"
 		LOAD_PIDS+=("$TOPO_PID")
 	done
-	topo_wait 10 queue_holds 2 || true
+	topo_wait $(($(vm_ms 10000) / 1000)) queue_holds 2 || true
 	HELD=$(queue_total)
 	topo_spawn "$NS_GWLB" "$TOPO_TMP/flood-ext.log" "${VXSEND[@]}" --dst "$(topo_nva_ul)" \
 		--src "$(topo_gw_ul)" --port "$EXT_PORT" --vni "$EXT_VNI" --count 100000000
