@@ -258,14 +258,12 @@ table ip ecnmark {
 	}
 }
 EOF
-ip netns exec "$NS_SERVER" tcpdump -n -i s0 -c 3 -w "$TOPO_TMP/ecn.pcap" \
-	'icmp[icmptype] == icmp-echo' >/dev/null 2>&1 &
-cap_pid=$!
-sleep 1
+# listening before the first ping (a fixed sleep lost one on a slow host)
+topo_capture_start "$NS_SERVER" s0 "$TOPO_TMP/ecn.pcap" -c 3 'icmp[icmptype] == icmp-echo'
+cap_pid=$TOPO_PID
 ping_ok "$NS_CLIENT" -c 3 -i 0.2 -W 2 -Q 0x02 "$SERVER_IP" >/dev/null
 sleep 0.5
-kill "$cap_pid" 2>/dev/null || true
-wait "$cap_pid" 2>/dev/null || true
+topo_capture_stop "$cap_pid"
 ce=$(tcpdump -n -v -r "$TOPO_TMP/ecn.pcap" 2>/dev/null | grep -c 'tos 0x3' || true)
 expect_eq "ecn: outer CE marks the ECT(0) inner packets CE" "$ce" 3
 e0=$(ctr drop_ecn)
